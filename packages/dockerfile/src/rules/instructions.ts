@@ -1,0 +1,4 @@
+import type { LintRule } from '../rule';
+
+/** Instruction, stage, label and shell rules. */
+export const INSTRUCTION_RULES: LintRule[] = [];

@@ -1,0 +1,166 @@
+import { parse, type ParseEntry } from 'shell-quote';
+import type { Instruction } from './model';
+
+/** One simple command of a shell script: the program and its words. */
+export interface ShellCommand {
+  /** The program, after leading `VAR=value` assignments. */
+  name: string;
+  args: string[];
+  /** `VAR=value` words written before the program. */
+  assignments: string[];
+  /** True when the command reads from a pipe (`a | b`: true for `b`). */
+  isPipedInto: boolean;
+  /** True when the command writes into a pipe (`a | b`: true for `a`). */
+  isPipedFrom: boolean;
+}
+
+const CONTROL_OPERATORS = new Set([
+  ';',
+  '&&',
+  '||',
+  '&',
+  '|',
+  '(',
+  ')',
+  ';;',
+  '|&',
+]);
+const REDIRECTS = new Set(['>', '>>', '<', '>&', '<&', '<(', '>|']);
+
+/**
+ * Splits a shell script into simple commands. It follows POSIX quoting,
+ * keeps `$VAR` text as written and drops comments and redirection targets.
+ * Limitation: control structures (`if`, `for`, `case`) and command
+ * substitutions are flattened into the commands they contain, which is what
+ * lint rules need and no more.
+ */
+export function splitCommands(script: string): ShellCommand[] {
+  const commands: ShellCommand[] = [];
+  let words: string[] = [];
+  let pipedInto = false;
+  const flush = (pipedFrom: boolean): void => {
+    const command = toCommand(words, pipedInto, pipedFrom);
+    if (command !== undefined) commands.push(command);
+    words = [];
+  };
+  for (const line of logicalLines(script)) {
+    const entries = parseLine(line);
+    for (let index = 0; index < entries.length; index += 1) {
+      const entry = entries[index] as ParseEntry;
+      if (typeof entry === 'string') {
+        words.push(entry);
+      } else if ('op' in entry && entry.op === 'glob') {
+        words.push(entry.pattern);
+      } else if ('op' in entry && REDIRECTS.has(entry.op)) {
+        index += 1;
+      } else if ('op' in entry && CONTROL_OPERATORS.has(entry.op)) {
+        const isPipe = entry.op === '|' || entry.op === '|&';
+        flush(isPipe);
+        pipedInto = isPipe;
+      }
+    }
+    flush(false);
+    pipedInto = false;
+  }
+  return commands;
+}
+
+function parseLine(line: string): ParseEntry[] {
+  return parse(line, (name) => `$${name}`);
+}
+
+/** Joins backslash continuations and splits on newlines. */
+function logicalLines(script: string): string[] {
+  return script.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+}
+
+const KEYWORDS = new Set([
+  'then',
+  'do',
+  'else',
+  'elif',
+  'if',
+  'while',
+  'until',
+  '!',
+  '{',
+  '}',
+  'fi',
+  'done',
+  'esac',
+]);
+
+function toCommand(
+  words: string[],
+  isPipedInto: boolean,
+  isPipedFrom: boolean,
+): ShellCommand | undefined {
+  let start = 0;
+  while (start < words.length && KEYWORDS.has(words[start] as string))
+    start += 1;
+  const assignments: string[] = [];
+  while (
+    start < words.length &&
+    /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[start] as string)
+  ) {
+    assignments.push(words[start] as string);
+    start += 1;
+  }
+  const name = words[start];
+  if (name === undefined) return undefined;
+  return {
+    name,
+    args: words.slice(start + 1),
+    assignments,
+    isPipedInto,
+    isPipedFrom,
+  };
+}
+
+/**
+ * The shell script an instruction runs: the heredoc bodies, the exec-form
+ * words, or the shell-form text. Undefined for non-RUN instructions.
+ */
+export function runScript(instruction: Instruction): string | undefined {
+  if (instruction.keyword !== 'RUN') return undefined;
+  if (instruction.heredocs.length > 0) {
+    return instruction.heredocs.map((heredoc) => heredoc.body).join('\n');
+  }
+  if (instruction.execForm !== undefined) {
+    return instruction.execForm.map(quoteWord).join(' ');
+  }
+  return instruction.text;
+}
+
+function quoteWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word)
+    ? word
+    : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The simple commands an instruction runs; empty for non-RUN ones. */
+export function runCommands(instruction: Instruction): ShellCommand[] {
+  const script = runScript(instruction);
+  return script === undefined ? [] : splitCommands(script);
+}
+
+/** True when the words include any of the given flags (`-y`, `--yes`...). */
+export function hasFlag(args: readonly string[], ...flags: string[]): boolean {
+  return args.some((arg) => {
+    if (flags.includes(arg)) return true;
+    if (arg.startsWith('--'))
+      return flags.includes(arg.split('=')[0] as string);
+    // Bundled short flags: `-qy` holds `-y`.
+    if (/^-[A-Za-z]{2,}$/.test(arg)) {
+      return flags.some(
+        (flag) => /^-[A-Za-z]$/.test(flag) && arg.includes(flag[1] as string),
+      );
+    }
+    return false;
+  });
+}
+
+/** Words that are not flags: package names, paths, subcommands. */
+export function positionalArgs(args: readonly string[]): string[] {
+  return args.filter((arg) => !arg.startsWith('-'));
+}

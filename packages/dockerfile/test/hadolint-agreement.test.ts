@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { corpusAvailable, corpusPath } from '@imagegate/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  ALL_RULES,
+  DEFAULT_LINT_OPTIONS,
+  lintDockerfile,
+  parseDockerfile,
+  type LintOptions,
+  type LintRule,
+} from '../src/index';
+import {
+  hadolintCaseOptions,
+  KNOWN_DISAGREEMENTS,
+} from './hadolint-case-config';
+
+interface HadolintCase {
+  rule: string;
+  dockerfile: string;
+  shouldFire: boolean;
+  onbuild: boolean;
+  describe: string;
+  it: string;
+  spec: string;
+}
+
+const available = corpusAvailable();
+const cases: HadolintCase[] = available
+  ? (
+      JSON.parse(
+        readFileSync(corpusPath('dockerfile-lint/hadolint/cases.json'), 'utf8'),
+      ) as { cases: HadolintCase[] }
+    ).cases
+  : [];
+
+/** Rules with a hadolint alias, keyed by that alias. */
+const byAlias = new Map<string, LintRule>(
+  ALL_RULES.flatMap((rule) =>
+    rule.aliases
+      .filter((alias) => /^DL\d{4}$/.test(alias))
+      .map((alias) => [alias, rule] as const),
+  ),
+);
+
+/** hadolint's onBuildRuleCatches wraps each RUN in ONBUILD (test/Helpers.hs). */
+function wrapRunsInOnbuild(text: string): string {
+  return text.replace(/^(\s*)(RUN\b)/gim, '$1ONBUILD $2');
+}
+
+function countHits(rule: LintRule, text: string, options: LintOptions): number {
+  const dockerfile = parseDockerfile(`${text}\n`, 'Dockerfile');
+  const config = { rules: new Map(), options };
+  return lintDockerfile(dockerfile, [rule], config).findings.length;
+}
+
+const tally = { agree: 0, total: 0, known: 0 };
+const comparable = cases.filter((c) => byAlias.has(c.rule));
+
+describe.skipIf(!available)('hadolint agreement', () => {
+  afterAll(() => {
+    const rules = new Set(comparable.map((c) => c.rule)).size;
+    console.log(
+      `hadolint agreement: ${tally.agree}/${tally.total} case checks over ${rules} aliased rules (${tally.known} known disagreements)`,
+    );
+  });
+
+  it('covers every aliased rule with cases or a reason', () => {
+    const withCases = new Set(cases.map((c) => c.rule));
+    const missing = [...byAlias.keys()].filter(
+      (alias) => !withCases.has(alias),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it.each(
+    comparable.map((c, index) => [`${c.rule} ${c.it} #${index}`, c] as const),
+  )('agrees with hadolint: %s', (_name, testCase) => {
+    const rule = byAlias.get(testCase.rule) as LintRule;
+    const options = hadolintCaseOptions(testCase) ?? DEFAULT_LINT_OPTIONS;
+    const plain = countHits(rule, testCase.dockerfile, options);
+    const checks: [number, string][] = [[plain, 'plain']];
+    if (testCase.onbuild) {
+      checks.push([
+        countHits(rule, wrapRunsInOnbuild(testCase.dockerfile), options),
+        'onbuild',
+      ]);
+    }
+    for (const [hits, variant] of checks) {
+      tally.total += 1;
+      const expected = testCase.shouldFire
+        ? variant === 'onbuild'
+          ? hits === 1
+          : hits >= 1
+        : hits === 0;
+      const known = KNOWN_DISAGREEMENTS.get(
+        `${testCase.rule}|${testCase.dockerfile}`,
+      );
+      if (known !== undefined && !expected) {
+        tally.known += 1;
+        continue;
+      }
+      const wanted = testCase.shouldFire
+        ? variant === 'onbuild'
+          ? 'exactly once'
+          : 'at least once'
+        : 'never';
+      expect(
+        expected,
+        `${variant}: fired ${hits} time(s), hadolint expects ${wanted}`,
+      ).toBe(true);
+      tally.agree += 1;
+    }
+  });
+});

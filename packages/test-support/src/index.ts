@@ -1,0 +1,2 @@
+export { corpusAvailable, corpusPath, corpusRoot, repoRoot } from './corpus';
+export { RecordingLogger } from './logger';
