@@ -49,3 +49,4 @@ export {
   type LintRequest,
   type LintRun,
 } from './run';
+export { describeRule, ruleHelpMarkdown } from './describe';

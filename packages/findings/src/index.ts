@@ -23,3 +23,4 @@ export {
 } from './collection';
 export { findingsToJson, type FindingsDocument } from './json';
 export { silentLogger, type Logger } from './logger';
+export type { RuleDescriptor } from './rule-descriptor';
