@@ -2,7 +2,13 @@
 // Output is deterministic for a given esbuild version, so a test can
 // compare dist/ with a fresh build.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,9 +25,36 @@ function entries() {
   return found;
 }
 
+/**
+ * The licences of the third-party packages a bundle contains, read from
+ * each package's own files, so every bundle ships its notices.
+ */
+function licenceText(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (match) packages.set(match[2], join(root, match[1]));
+  }
+  const sections = [...packages.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, dir]) => {
+      const manifest = JSON.parse(
+        readFileSync(join(dir, 'package.json'), 'utf8'),
+      );
+      const file = readdirSync(dir).find((f) =>
+        /^(licen[sc]e|copying)/i.test(f),
+      );
+      const text = file ? readFileSync(join(dir, file), 'utf8').trim() : '';
+      const licence = manifest.license ?? 'UNKNOWN';
+      return `${name}@${manifest.version} (${licence})\n\n${text}`;
+    });
+  const rule = `\n\n${'-'.repeat(72)}\n\n`;
+  return `Third-party software bundled in this file:${rule}${sections.join(rule)}\n`;
+}
+
 rmSync(outRoot, { recursive: true, force: true });
 for (const [name, entry] of Object.entries(entries())) {
-  await build({
+  const result = await build({
     entryPoints: [entry],
     outfile: join(outRoot, name, 'index.js'),
     bundle: true,
@@ -32,10 +65,15 @@ for (const [name, entry] of Object.entries(entries())) {
     sourcesContent: false,
     legalComments: 'external',
     logLevel: 'warning',
+    metafile: true,
     absWorkingDir: root,
     // Some bundled CommonJS dependencies call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __imagegateRequire } from 'node:module';\nconst require = __imagegateRequire(import.meta.url);",
     },
   });
+  writeFileSync(
+    join(outRoot, name, 'licenses.txt'),
+    licenceText(result.metafile),
+  );
 }

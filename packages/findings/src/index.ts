@@ -24,3 +24,4 @@ export {
 export { findingsToJson, type FindingsDocument } from './json';
 export { silentLogger, type Logger } from './logger';
 export type { RuleDescriptor } from './rule-descriptor';
+export { IMAGEGATE_VERSION } from './version';
