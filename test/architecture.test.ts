@@ -9,6 +9,7 @@ const ALLOWED: Record<string, string[]> = {
   findings: [],
   dockerfile: ['findings'],
   github: ['findings'],
+  oci: ['findings'],
   'test-support': ['findings'],
   cli: ['findings', 'dockerfile', 'github'],
 };
