@@ -45,7 +45,9 @@ export { MASK } from './redact';
 export { ALL_RULES } from './rules/index';
 export {
   findDockerfiles,
+  lintReportRuns,
   runLint,
+  type LintReportRun,
   type LintRequest,
   type LintRun,
 } from './run';

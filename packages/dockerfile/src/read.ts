@@ -4,30 +4,36 @@ import type { Dockerfile } from './model';
 import { parseDockerfile } from './parse';
 import { decodeDockerfile, MAX_DOCKERFILE_BYTES } from './source';
 
-/** Reads and parses a Dockerfile from disk, with clear errors. */
-export async function readDockerfile(path: string): Promise<Dockerfile> {
-  const bytes = await readBytes(path);
-  return parseDockerfile(decodeDockerfile(bytes, path), path);
+/**
+ * Reads and parses a Dockerfile from disk, with clear errors. `shownAs` is
+ * the path used in findings and messages (the one the user wrote).
+ */
+export async function readDockerfile(
+  path: string,
+  shownAs = path,
+): Promise<Dockerfile> {
+  const bytes = await readBytes(path, shownAs);
+  return parseDockerfile(decodeDockerfile(bytes, shownAs), shownAs);
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
+async function readBytes(path: string, shownAs: string): Promise<Uint8Array> {
   const info = await stat(path).catch((error: unknown) => {
-    throw fileError(path, error);
+    throw fileError(shownAs, error);
   });
   if (!info.isFile()) {
     throw new DockerfileError(
       'not-a-file',
-      `${path}: is a directory or special file, not a Dockerfile; name the Dockerfile inside it`,
+      `${shownAs}: is a directory or special file, not a Dockerfile; name the Dockerfile inside it`,
     );
   }
   if (info.size > MAX_DOCKERFILE_BYTES) {
     throw new DockerfileError(
       'too-large',
-      `${path}: ${info.size} bytes is over the ${MAX_DOCKERFILE_BYTES}-byte limit for a Dockerfile; check that this is the right file`,
+      `${shownAs}: ${info.size} bytes is over the ${MAX_DOCKERFILE_BYTES}-byte limit for a Dockerfile; check that this is the right file`,
     );
   }
   return readFile(path).catch((error: unknown) => {
-    throw fileError(path, error);
+    throw fileError(shownAs, error);
   });
 }
 

@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import type { Finding } from '@imagegate/findings';
+import {
+  IMAGEGATE_VERSION,
+  type Finding,
+  type RuleDescriptor,
+} from '@imagegate/findings';
 import { glob } from 'tinyglobby';
 import { DockerfileError } from './errors';
 import { EMPTY_LINT_CONFIG, parseLintConfig, type LintConfig } from './config';
-import { lintDockerfile, type FileReport } from './lint';
+import { describeRule } from './describe';
+import { LINT_TOOL, lintDockerfile, type FileReport } from './lint';
 import { readDockerfile } from './read';
 import { ALL_RULES } from './rules/index';
 
@@ -42,8 +47,8 @@ export async function runLint(request: LintRequest): Promise<LintRun> {
   const files = await findDockerfiles(request.patterns, request.cwd);
   const reports: FileReport[] = [];
   for (const file of files) {
-    const dockerfile = await readDockerfile(resolve(request.cwd, file));
-    dockerfile.path = toPosix(file);
+    const shown = toPosix(file);
+    const dockerfile = await readDockerfile(resolve(request.cwd, file), shown);
     reports.push(lintDockerfile(dockerfile, ALL_RULES, config));
   }
   return { reports, findings: reports.flatMap((r) => r.findings), configPath };
@@ -123,4 +128,33 @@ async function loadConfig(
   }
   const shown = request.configPath ?? '.imagegate.yaml';
   return { config: parseLintConfig(text, shown, ALL_RULES), path };
+}
+
+/** One report run of lint findings, in the shape SARIF writers take. */
+export interface LintReportRun {
+  tool: { name: string; version: string };
+  rules: RuleDescriptor[];
+  findings: Finding[];
+  category: string;
+}
+
+/**
+ * The lint findings grouped for SARIF: one run per Dockerfile, each with
+ * its own category, so code scanning keeps each file's alerts apart.
+ * Limitation: past `maxRuns` (GitHub reads 20 runs per file) every
+ * Dockerfile goes into one run in the category `imagegate-lint/`, so a
+ * repository that crosses that count sees its alerts move category once.
+ */
+export function lintReportRuns(run: LintRun, maxRuns = 20): LintReportRun[] {
+  const tool = { name: LINT_TOOL, version: IMAGEGATE_VERSION };
+  const rules = ALL_RULES.map(describeRule);
+  if (run.reports.length > maxRuns) {
+    return [{ tool, rules, findings: run.findings, category: `${LINT_TOOL}/` }];
+  }
+  return run.reports.map((report) => ({
+    tool,
+    rules,
+    findings: report.findings,
+    category: `${LINT_TOOL}/${report.path}/`,
+  }));
 }

@@ -66,21 +66,26 @@ function lineOfOffset(bytes: Uint8Array, offset: number): number {
   return line;
 }
 
-/** The offset of the first byte that breaks UTF-8, found by halving. */
+/** The offset of the first byte that breaks UTF-8, in one pass. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let low = 0;
-  let high = bytes.byteLength;
-  // Invariant: bytes[0, low) may decode; bytes[0, high) does not.
-  while (high - low > 4) {
-    const middle = Math.floor((low + high) / 2);
-    try {
-      decoder.decode(bytes.subarray(0, middle), { stream: true });
-      decoder.decode();
-      low = middle;
-    } catch {
-      high = middle;
+  let index = 0;
+  while (index < bytes.length) {
+    const length = sequenceLength(bytes[index] as number);
+    if (length === 0) return index;
+    for (let next = 1; next < length; next += 1) {
+      const byte = bytes[index + next];
+      if (byte === undefined || (byte & 0xc0) !== 0x80) return index;
     }
+    index += length;
   }
-  return low;
+  return index;
+}
+
+/** How many bytes a UTF-8 sequence has, from its lead byte; 0 if invalid. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
 }
