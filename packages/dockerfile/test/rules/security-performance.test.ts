@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { lintDockerfile, parseDockerfile } from '../../src/index';
+import { SECURITY_RULES } from '../../src/rules/security';
+
+/**
+ * Lints with every security rule and returns the time it took, in ms;
+ * parsing is left out of the measure.
+ */
+function timeLint(text: string): number {
+  const dockerfile = parseDockerfile(text, 'Dockerfile');
+  const options = { allowedBaseImages: ['alpine:*', 'a*b*c*d*e*f'] };
+  const config = {
+    rules: new Map(),
+    options: {
+      allowedRegistries: [],
+      labelSchema: {},
+      strictLabels: false,
+      ...options,
+    },
+  };
+  const started = performance.now();
+  lintDockerfile(dockerfile, SECURITY_RULES, config);
+  return performance.now() - started;
+}
+
+const BLOCK = [
+  'FROM node:22 AS build{n}',
+  'ARG NPM_TOKEN',
+  'ENV API_KEY=abcdef1234 HOME=/home/app',
+  'RUN apt-get update && apt-get install -y curl gcc make && curl -fsSL https://x/{n} | sh',
+  'COPY .env package.json /app/',
+  'ADD https://example.com/{n}.tgz /opt/',
+  'WORKDIR /app/{n}',
+  'RUN chmod -R 777 /app && mkdir -m 0777 /data',
+  '# imagegate-ignore expose-ssh',
+  'EXPOSE 22 8080',
+];
+
+describe('security rules at scale', () => {
+  it('lint a 10,000-line Dockerfile well under a second', () => {
+    const lines: string[] = [];
+    for (let n = 0; lines.length < 10_000; n += 1) {
+      lines.push(...BLOCK.map((line) => line.replaceAll('{n}', String(n))));
+    }
+
+    const elapsed = timeLint(`${lines.join('\n')}\n`);
+
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('lint a 5,000-stage chain of FROM references in linear time', () => {
+    const stages = ['FROM alpine:3.20 AS s0'];
+    for (let n = 1; n < 5_000; n += 1) stages.push(`FROM s${n - 1} AS s${n}`);
+
+    expect(timeLint(`${stages.join('\n')}\n`)).toBeLessThan(1_000);
+  });
+
+  it.each([
+    ['a long JWT-like value', `ENV T=${'eyJ'.repeat(300_000)}`],
+    ['a long run of URL-like text', `ENV U=${'://a:b@'.repeat(100_000)}`],
+    ['a shell name before many spaces', `RUN sh${' '.repeat(500_000)}x`],
+    ['many substitutions', `RUN sh -c "${'$( '.repeat(50_000)}"`],
+    ['a long quoted ENV', `ENV A="${'\\"'.repeat(200_000)}"`],
+    ['a long chmod mode', `RUN chmod ${'o+w,'.repeat(100_000)} /x`],
+    [
+      'many shells before a download',
+      `RUN ${'bash '.repeat(100_000)}<(curl x)`,
+    ],
+    ['a long shell option', `RUN sh -${'c'.repeat(200_000)}x`],
+    ['a long WORKDIR', `WORKDIR /${'../'.repeat(200_000)}proc`],
+    ['a long image name', `FROM ${'a'.repeat(100_000)}`],
+  ])('stay linear on %s', (_name, line) => {
+    const text = `FROM alpine\n${line}\n`;
+
+    expect(timeLint(text)).toBeLessThan(1_000);
+  });
+});
