@@ -8,6 +8,7 @@ export type OciErrorCode =
   | 'not-found'
   | 'rate-limited'
   | 'timeout'
+  | 'aborted'
   | 'network'
   | 'tls'
   | 'insecure-refused'
@@ -22,6 +23,7 @@ export type OciErrorCode =
   | 'bad-archive'
   | 'unsafe-path'
   | 'limit'
+  | 'ambiguous'
   | 'io';
 
 /**

@@ -28,3 +28,27 @@ export type {
   PlatformChoice,
   ResolvedImage,
 } from './source';
+export {
+  isDockerHub,
+  isRegistryHost,
+  NAME_MAX_LENGTH,
+  normaliseRegistry,
+  parseReference,
+  registryApiHost,
+  withDigest,
+  type ImageReference,
+} from './reference';
+export {
+  formatImageLocation,
+  parseImageLocation,
+  type ImageLocation,
+} from './reference-location';
+export {
+  createCredentialProvider,
+  dockerConfigPath,
+  podmanAuthPaths,
+  type CredentialOptions,
+  type ExplicitCredential,
+} from './credentials/provider';
+export { credentialHost } from './credentials/host';
+export { secretForms } from './credentials/secrets';
