@@ -27,7 +27,9 @@ function largeDockerfile(): string {
 }
 
 describe('INSTRUCTION_RULES at scale', () => {
-  it('lints a 10,000-line Dockerfile in well under a second', () => {
+  // The time this takes is measured by `pnpm bench`, never asserted here;
+  // a rule that turns quadratic shows as this test's timeout.
+  it('lints a 10,000-line Dockerfile that trips every rule', () => {
     const dockerfile = parseDockerfile(largeDockerfile(), 'Dockerfile');
     const options = {
       ...DEFAULT_LINT_OPTIONS,
@@ -36,14 +38,10 @@ describe('INSTRUCTION_RULES at scale', () => {
       strictLabels: true,
     };
 
-    const started = performance.now();
     const hits = INSTRUCTION_RULES.flatMap((rule) =>
       rule.check({ dockerfile, options }),
     );
-    const elapsed = performance.now() - started;
 
-    console.log(`${hits.length} hits in ${elapsed.toFixed(0)} ms`);
     expect(hits.length).toBeGreaterThan(10_000);
-    expect(elapsed).toBeLessThan(1000);
   });
 });
