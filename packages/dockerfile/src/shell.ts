@@ -32,7 +32,9 @@ const REDIRECTS = new Set(['>', '>>', '<', '>&', '<&', '<(', '>|']);
  * keeps `$VAR` text as written and drops comments and redirection targets.
  * Limitation: control structures (`if`, `for`, `case`) and command
  * substitutions are flattened into the commands they contain, which is what
- * lint rules need and no more.
+ * lint rules need and no more. A file-descriptor number written before a
+ * redirection (`2>&1`) stays among the words, since the tokeniser does not
+ * say whether it touched the operator.
  */
 export function splitCommands(script: string): ShellCommand[] {
   const commands: ShellCommand[] = [];
