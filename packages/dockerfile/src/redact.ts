@@ -8,9 +8,7 @@ export const MASK = '***';
  * Limitation: values under four characters are left alone, since masking
  * them would garble the text; such a value is no secret worth the name.
  */
-export function redactor(
-  secrets: readonly string[],
-): (text: string) => string {
+export function redactor(secrets: readonly string[]): (text: string) => string {
   const values = [...new Set(secrets)]
     .filter((secret) => secret.length >= 4)
     .sort((a, b) => b.length - a.length);

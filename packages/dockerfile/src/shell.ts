@@ -68,7 +68,39 @@ export function splitCommands(script: string): ShellCommand[] {
 }
 
 function parseLine(line: string): ParseEntry[] {
-  return parse(line, (name) => `$${name}`);
+  return parse(escapeInnerHashes(line), (name) => `$${name}`);
+}
+/**
+ * Escapes each unquoted `#` inside a word (`pkg.git#v1.0`). The shell
+ * starts a comment only at the start of a word, but the word splitter
+ * underneath would drop the rest of the line there.
+ */
+function escapeInnerHashes(script: string): string {
+  if (!script.includes('#')) return script;
+  const parts: string[] = [];
+  let quote = '';
+  let copied = 0;
+  for (let index = 0; index < script.length; index += 1) {
+    const char = script[index] as string;
+    if (char === '\\' && quote !== "'") {
+      index += 1;
+    } else if (quote === '' && (char === "'" || char === '"')) {
+      quote = char;
+    } else if (char === quote) {
+      quote = '';
+    } else if (char === '#' && quote === '' && isInWord(script, index)) {
+      parts.push(script.slice(copied, index), '\\');
+      copied = index;
+    }
+  }
+  parts.push(script.slice(copied));
+  return parts.join('');
+}
+
+const WORD_BREAKS = new Set([' ', '\t', '\n', '\r', ';', '&', '|', '(', ')']);
+
+function isInWord(script: string, index: number): boolean {
+  return index > 0 && !WORD_BREAKS.has(script[index - 1] as string);
 }
 
 /** Joins backslash continuations and splits on newlines. */

@@ -56,6 +56,22 @@ function countHits(rule: LintRule, text: string, options: LintOptions): number {
 const tally = { agree: 0, total: 0, known: 0 };
 const comparable = cases.filter((c) => byAlias.has(c.rule));
 
+/**
+ * Texts with an entry of their own for the as-written check. An ONBUILD
+ * entry for the same text then stands for the wrapped check alone: hadolint
+ * sometimes asserts "no finding as written, one when wrapped" (a stage that
+ * is thrown away still triggers its ONBUILD in a child image).
+ */
+const plainEntries = new Set(
+  cases.filter((c) => !c.onbuild).map((c) => `${c.rule}|${c.dockerfile}`),
+);
+
+function variantsOf(testCase: HadolintCase): ('plain' | 'onbuild')[] {
+  if (!testCase.onbuild) return ['plain'];
+  const hasPlain = plainEntries.has(`${testCase.rule}|${testCase.dockerfile}`);
+  return hasPlain ? ['onbuild'] : ['plain', 'onbuild'];
+}
+
 describe.skipIf(!available)('hadolint agreement', () => {
   afterAll(() => {
     const rules = new Set(comparable.map((c) => c.rule)).size;
@@ -77,14 +93,13 @@ describe.skipIf(!available)('hadolint agreement', () => {
   )('agrees with hadolint: %s', (_name, testCase) => {
     const rule = byAlias.get(testCase.rule) as LintRule;
     const options = hadolintCaseOptions(testCase) ?? DEFAULT_LINT_OPTIONS;
-    const plain = countHits(rule, testCase.dockerfile, options);
-    const checks: [number, string][] = [[plain, 'plain']];
-    if (testCase.onbuild) {
-      checks.push([
-        countHits(rule, wrapRunsInOnbuild(testCase.dockerfile), options),
-        'onbuild',
-      ]);
-    }
+    const checks = variantsOf(testCase).map((variant) => {
+      const text =
+        variant === 'onbuild'
+          ? wrapRunsInOnbuild(testCase.dockerfile)
+          : testCase.dockerfile;
+      return [countHits(rule, text, options), variant] as const;
+    });
     for (const [hits, variant] of checks) {
       tally.total += 1;
       const expected = testCase.shouldFire
