@@ -11,6 +11,7 @@ import { repoRoot } from '@imagegate/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   INDEX_PAGE,
+  renderReadmeRules,
   renderRuleDocs,
   ruleDocsDrift,
   writeRuleDocs,
@@ -39,6 +40,17 @@ describe('docs/rules', () => {
       drift,
       'docs/rules is out of date with the rule definitions; run `pnpm docs` and commit the result',
     ).toEqual({ changed: [], missing: [], stale: [] });
+  });
+});
+
+describe('README.md', () => {
+  it('lists every rule as the generator writes it', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+
+    expect(
+      readme.includes(renderReadmeRules(ALL_RULES)),
+      'the README rule list is out of date; run `pnpm docs` and commit the result',
+    ).toBe(true);
   });
 });
 
