@@ -9,7 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,4 +76,19 @@ for (const [name, entry] of Object.entries(entries())) {
     join(outRoot, name, 'licenses.txt'),
     licenceText(result.metafile),
   );
+  anchorSourceMap(join(outRoot, name, 'index.js.map'), name);
+}
+
+/**
+ * Writes the source map's paths as they are from dist/<name>/, wherever the
+ * bundle was written, so a build into a scratch folder (the freshness test)
+ * gives the same bytes as the committed one.
+ */
+function anchorSourceMap(mapFile, name) {
+  const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  const canonical = join(root, 'dist', name);
+  map.sources = map.sources.map((source) =>
+    relative(canonical, resolve(dirname(mapFile), source)),
+  );
+  writeFileSync(mapFile, JSON.stringify(map));
 }
