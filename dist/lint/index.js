@@ -38013,9 +38013,31 @@ function runScript(instruction) {
 function quoteWord(word) {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+var commandCache = /* @__PURE__ */ new WeakMap();
 function runCommands(instruction) {
-  const script = runScript(instruction);
-  return script === void 0 ? [] : splitCommands(script);
+  let commands = commandCache.get(instruction);
+  if (commands === void 0) {
+    const script = runScript(instruction);
+    commands = script === void 0 ? [] : splitCommands(script);
+    commandCache.set(instruction, commands);
+  }
+  return commands;
+}
+var POSIX_SHELLS = /* @__PURE__ */ new Set([
+  "sh",
+  "bash",
+  "dash",
+  "ash",
+  "zsh",
+  "ksh",
+  "mksh"
+]);
+function inlineShellScript(name, args) {
+  if (!POSIX_SHELLS.has(name)) return void 0;
+  const at = args.findIndex(
+    (arg) => /^-[A-Za-z]+$/.test(arg) && arg.includes("c")
+  );
+  return at === -1 ? void 0 : args[at + 1];
 }
 function hasFlag(args, ...flags) {
   return args.some((arg) => {
@@ -40078,18 +40100,9 @@ var LABEL_RULES = [
 ];
 
 // packages/dockerfile/src/rules/in-shell.ts
-var parsedRuns = /* @__PURE__ */ new WeakMap();
-function commandsOf(run) {
-  let commands = parsedRuns.get(run);
-  if (commands === void 0) {
-    commands = runCommands(run);
-    parsedRuns.set(run, commands);
-  }
-  return commands;
-}
 function eachRun(dockerfile, check) {
   return instructionsOf(dockerfile, "RUN").flatMap((run) => {
-    for (const command of commandsOf(run)) {
+    for (const command of runCommands(run)) {
       const message = check(command);
       if (message !== void 0) return [hitOn(run, message)];
     }
@@ -40255,7 +40268,7 @@ var combineConsecutiveRuns = {
   }
 };
 function isMergeable(previous, current) {
-  return previous.keyword === "RUN" && current.keyword === "RUN" && previous.stageIndex === current.stageIndex && previous.onbuild === current.onbuild && flagText(previous) === flagText(current) && commandsOf(previous).length <= 1 && commandsOf(current).length <= 1;
+  return previous.keyword === "RUN" && current.keyword === "RUN" && previous.stageIndex === current.stageIndex && previous.onbuild === current.onbuild && flagText(previous) === flagText(current) && runCommands(previous).length <= 1 && runCommands(current).length <= 1;
 }
 function flagText(instruction) {
   return instruction.flags.map((f) => `${f.name}=${f.value ?? ""}`).join(" ");
@@ -40277,7 +40290,7 @@ function mixedDownloads(group2) {
   const firstUse = /* @__PURE__ */ new Map();
   for (const run of group2) {
     if (run.keyword !== "RUN") continue;
-    const used = commandsOf(run).map((command) => command.name).filter((name) => DOWNLOADERS.includes(name));
+    const used = runCommands(run).map((command) => command.name).filter((name) => DOWNLOADERS.includes(name));
     for (const name of used) if (!firstUse.has(name)) firstUse.set(name, run);
     if (used.length > 0 && firstUse.size === DOWNLOADERS.length) {
       const [curl, wget] = DOWNLOADERS.map((n) => firstUse.get(n)?.range);
@@ -40339,7 +40352,7 @@ function unsafePipes(dockerfile, group2, stageShells) {
   for (const instruction of group2) {
     if (instruction.keyword === "SHELL") shell = shellKind(instruction);
     if (instruction.keyword !== "RUN" || shell !== "plain") continue;
-    const piped = pipeWithoutPipefail(commandsOf(instruction));
+    const piped = pipeWithoutPipefail(runCommands(instruction));
     if (piped !== void 0) {
       hits.push(
         hitOn(
@@ -40429,7 +40442,7 @@ function copiedArchives(copy, escapeChar) {
   return sources.map((source) => basename3(source.value)).filter((name) => isArchive(name));
 }
 function extractedNames(run) {
-  return commandsOf(run).filter(isExtraction).flatMap((command) => positionalArgs(command.args).map(basename3));
+  return runCommands(run).filter(isExtraction).flatMap((command) => positionalArgs(command.args).map(basename3));
 }
 var SHELL_RULES = [
   noPointlessCommands,
@@ -40803,29 +40816,20 @@ var INSTRUCTION_RULES = [
 ];
 
 // packages/dockerfile/src/rules/pm-shell.ts
-var SHELLS = /* @__PURE__ */ new Set(["sh", "bash", "ash", "dash", "zsh"]);
-var commandCache = /* @__PURE__ */ new WeakMap();
+var commandCache2 = /* @__PURE__ */ new WeakMap();
 function packageCommands(instruction) {
-  let commands = commandCache.get(instruction);
+  let commands = commandCache2.get(instruction);
   if (commands === void 0) {
-    const script = runScript(instruction) ?? "";
-    commands = splitCommands(script).flatMap((c) => openShell(c, 2));
-    commandCache.set(instruction, commands);
+    commands = runCommands(instruction).flatMap((c) => openShell(c, 2));
+    commandCache2.set(instruction, commands);
   }
   return commands;
 }
 function openShell(command, depth) {
   const named = { ...command, name: baseName(command.name) };
-  const script = depth > 0 ? shellScript(named) : void 0;
+  const script = depth > 0 ? inlineShellScript(named.name, named.args) : void 0;
   if (script === void 0) return [named];
   return splitCommands(script).flatMap((c) => openShell(c, depth - 1));
-}
-function shellScript(command) {
-  if (!SHELLS.has(command.name)) return void 0;
-  const option = command.args.findIndex(
-    (arg) => /^-[A-Za-z]+$/.test(arg) && arg.includes("c")
-  );
-  return option === -1 ? void 0 : command.args[option + 1];
 }
 function baseName(path6) {
   return path6.slice(path6.lastIndexOf("/") + 1);
@@ -42475,32 +42479,24 @@ function firstWordIndex(args, valueOptions) {
   }
   return index;
 }
-var commandCache2 = /* @__PURE__ */ new WeakMap();
+var commandCache3 = /* @__PURE__ */ new WeakMap();
 function effectiveCommands(instruction) {
-  const cached = commandCache2.get(instruction);
+  const cached = commandCache3.get(instruction);
   if (cached !== void 0) return cached;
   const commands = runCommands(instruction).map(effectiveCommand);
   const all = withInlineScripts(commands, 0);
-  commandCache2.set(instruction, all);
+  commandCache3.set(instruction, all);
   return all;
 }
-var SHELLS2 = /* @__PURE__ */ new Set(["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"]);
 var MAX_SCRIPT_DEPTH = 3;
 function withInlineScripts(commands, depth) {
   if (depth >= MAX_SCRIPT_DEPTH) return commands;
   return commands.flatMap((command) => {
-    const script = inlineScript(command);
+    const script = inlineShellScript(command.program, command.args);
     if (script === void 0) return [command];
     const nested = splitCommands(script).map(effectiveCommand);
     return [command, ...withInlineScripts(nested, depth + 1)];
   });
-}
-function inlineScript(command) {
-  if (!SHELLS2.has(command.program)) return void 0;
-  const at = command.args.findIndex(
-    (arg) => /^-[a-z]+$/.test(arg) && arg.includes("c")
-  );
-  return at === -1 ? void 0 : command.args[at + 1];
 }
 function copySources(instruction) {
   const words = jsonWords(instruction.text) ?? headerWords(instruction);

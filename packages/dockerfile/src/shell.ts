@@ -172,10 +172,46 @@ function quoteWord(word: string): string {
     : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The simple commands an instruction runs; empty for non-RUN ones. */
+const commandCache = new WeakMap<Instruction, ShellCommand[]>();
+
+/**
+ * The simple commands an instruction runs; empty for non-RUN ones. Split
+ * once per instruction however many rules ask.
+ */
 export function runCommands(instruction: Instruction): ShellCommand[] {
-  const script = runScript(instruction);
-  return script === undefined ? [] : splitCommands(script);
+  let commands = commandCache.get(instruction);
+  if (commands === undefined) {
+    const script = runScript(instruction);
+    commands = script === undefined ? [] : splitCommands(script);
+    commandCache.set(instruction, commands);
+  }
+  return commands;
+}
+
+/** Shells whose `-c SCRIPT` rules read as more commands. */
+export const POSIX_SHELLS: ReadonlySet<string> = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'ash',
+  'zsh',
+  'ksh',
+  'mksh',
+]);
+
+/**
+ * The script of `sh -c SCRIPT` (also bundled, as in `-ec`), if the command
+ * is a POSIX shell given one; `name` is the program's base name.
+ */
+export function inlineShellScript(
+  name: string,
+  args: readonly string[],
+): string | undefined {
+  if (!POSIX_SHELLS.has(name)) return undefined;
+  const at = args.findIndex(
+    (arg) => /^-[A-Za-z]+$/.test(arg) && arg.includes('c'),
+  );
+  return at === -1 ? undefined : args[at + 1];
 }
 
 /** True when the words include any of the given flags (`-y`, `--yes`...). */

@@ -15,25 +15,13 @@ import {
 } from './in-stage-graph';
 import { basename, copyPaths, shorten } from './in-words';
 
-const parsedRuns = new WeakMap<Instruction, ShellCommand[]>();
-
-/** A RUN's simple commands, parsed once however many rules ask. */
-function commandsOf(run: Instruction): ShellCommand[] {
-  let commands = parsedRuns.get(run);
-  if (commands === undefined) {
-    commands = runCommands(run);
-    parsedRuns.set(run, commands);
-  }
-  return commands;
-}
-
 /** A hit on each RUN for which `check` finds a command worth a message. */
 function eachRun(
   dockerfile: Dockerfile,
   check: (command: ShellCommand) => string | undefined,
 ): RuleHit[] {
   return instructionsOf(dockerfile, 'RUN').flatMap((run) => {
-    for (const command of commandsOf(run)) {
+    for (const command of runCommands(run)) {
       const message = check(command);
       if (message !== undefined) return [hitOn(run, message)];
     }
@@ -248,8 +236,8 @@ function isMergeable(previous: Instruction, current: Instruction): boolean {
     previous.stageIndex === current.stageIndex &&
     previous.onbuild === current.onbuild &&
     flagText(previous) === flagText(current) &&
-    commandsOf(previous).length <= 1 &&
-    commandsOf(current).length <= 1
+    runCommands(previous).length <= 1 &&
+    runCommands(current).length <= 1
   );
 }
 
@@ -280,7 +268,7 @@ function mixedDownloads(group: readonly Instruction[]): RuleHit[] {
   const firstUse = new Map<string, Instruction>();
   for (const run of group) {
     if (run.keyword !== 'RUN') continue;
-    const used = commandsOf(run)
+    const used = runCommands(run)
       .map((command) => command.name)
       .filter((name) => DOWNLOADERS.includes(name));
     for (const name of used) if (!firstUse.has(name)) firstUse.set(name, run);
@@ -360,7 +348,7 @@ function unsafePipes(
   for (const instruction of group) {
     if (instruction.keyword === 'SHELL') shell = shellKind(instruction);
     if (instruction.keyword !== 'RUN' || shell !== 'plain') continue;
-    const piped = pipeWithoutPipefail(commandsOf(instruction));
+    const piped = pipeWithoutPipefail(runCommands(instruction));
     if (piped !== undefined) {
       hits.push(
         hitOn(
@@ -492,7 +480,7 @@ function copiedArchives(copy: Instruction, escapeChar: string): string[] {
 }
 
 function extractedNames(run: Instruction): string[] {
-  return commandsOf(run)
+  return runCommands(run)
     .filter(isExtraction)
     .flatMap((command) => positionalArgs(command.args).map(basename));
 }

@@ -1,6 +1,11 @@
 import type { Dockerfile, Instruction } from '../model';
 import { hitOn, type RuleHit } from '../rule';
-import { runScript, splitCommands, type ShellCommand } from '../shell';
+import {
+  inlineShellScript,
+  runCommands,
+  splitCommands,
+  type ShellCommand,
+} from '../shell';
 
 /** A RUN instruction with the simple commands it runs. */
 export interface RunStep {
@@ -8,7 +13,6 @@ export interface RunStep {
   commands: readonly ShellCommand[];
 }
 
-const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 const commandCache = new WeakMap<Instruction, ShellCommand[]>();
 
 /**
@@ -19,8 +23,7 @@ const commandCache = new WeakMap<Instruction, ShellCommand[]>();
 export function packageCommands(instruction: Instruction): ShellCommand[] {
   let commands = commandCache.get(instruction);
   if (commands === undefined) {
-    const script = runScript(instruction) ?? '';
-    commands = splitCommands(script).flatMap((c) => openShell(c, 2));
+    commands = runCommands(instruction).flatMap((c) => openShell(c, 2));
     commandCache.set(instruction, commands);
   }
   return commands;
@@ -30,18 +33,10 @@ function openShell(command: ShellCommand, depth: number): ShellCommand[] {
   // Limitation: commands behind `sudo`, `env` or `xargs` keep that wrapper
   // as their name, so the package rules do not look at them, as in hadolint.
   const named = { ...command, name: baseName(command.name) };
-  const script = depth > 0 ? shellScript(named) : undefined;
+  const script =
+    depth > 0 ? inlineShellScript(named.name, named.args) : undefined;
   if (script === undefined) return [named];
   return splitCommands(script).flatMap((c) => openShell(c, depth - 1));
-}
-
-/** The script of `sh -c 'script'`, or undefined for other commands. */
-function shellScript(command: ShellCommand): string | undefined {
-  if (!SHELLS.has(command.name)) return undefined;
-  const option = command.args.findIndex(
-    (arg) => /^-[A-Za-z]+$/.test(arg) && arg.includes('c'),
-  );
-  return option === -1 ? undefined : command.args[option + 1];
 }
 
 function baseName(path: string): string {

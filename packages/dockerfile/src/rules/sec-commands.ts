@@ -1,5 +1,10 @@
 import type { Instruction } from '../model';
-import { runCommands, splitCommands, type ShellCommand } from '../shell';
+import {
+  inlineShellScript,
+  runCommands,
+  splitCommands,
+  type ShellCommand,
+} from '../shell';
 import { programName } from './sec-stages';
 
 /** A command with wrappers such as `sudo` and `env` taken off. */
@@ -72,8 +77,6 @@ export function effectiveCommands(
   return all;
 }
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
-
 /** Nested `sh -c` scripts are read at most this deep. */
 const MAX_SCRIPT_DEPTH = 3;
 
@@ -87,20 +90,11 @@ function withInlineScripts(
 ): EffectiveCommand[] {
   if (depth >= MAX_SCRIPT_DEPTH) return commands;
   return commands.flatMap((command) => {
-    const script = inlineScript(command);
+    const script = inlineShellScript(command.program, command.args);
     if (script === undefined) return [command];
     const nested = splitCommands(script).map(effectiveCommand);
     return [command, ...withInlineScripts(nested, depth + 1)];
   });
-}
-
-/** The script of `sh -c SCRIPT` (also `-ec`, `-xc`), if any. */
-function inlineScript(command: EffectiveCommand): string | undefined {
-  if (!SHELLS.has(command.program)) return undefined;
-  const at = command.args.findIndex(
-    (arg) => /^-[a-z]+$/.test(arg) && arg.includes('c'),
-  );
-  return at === -1 ? undefined : command.args[at + 1];
 }
 
 /**
