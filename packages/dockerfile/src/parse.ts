@@ -108,10 +108,17 @@ const EXEC_FORM_KEYWORDS = new Set([
 ]);
 
 function readExecForm(keyword: string, text: string): string[] | undefined {
+  return EXEC_FORM_KEYWORDS.has(keyword) ? parseJsonWords(text) : undefined;
+}
+
+/**
+ * The words of a JSON-form argument list (`["a", "b"]`); undefined when the
+ * text is not a JSON array of strings, which the frontend then reads as
+ * shell-form words.
+ */
+export function parseJsonWords(text: string): string[] | undefined {
   const trimmed = text.trim();
-  if (!EXEC_FORM_KEYWORDS.has(keyword) || !trimmed.startsWith('[')) {
-    return undefined;
-  }
+  if (!trimmed.startsWith('[')) return undefined;
   try {
     const parsed: unknown = JSON.parse(trimmed);
     const isStrings =

@@ -1,4 +1,5 @@
 import type { Instruction } from '../model';
+import { parseJsonWords } from '../parse';
 import {
   inlineShellScript,
   runCommands,
@@ -102,7 +103,7 @@ function withInlineScripts(
  * or JSON form. Heredoc sources (`<<EOF`) and their bodies are left out.
  */
 export function copySources(instruction: Instruction): string[] {
-  const words = jsonWords(instruction.text) ?? headerWords(instruction);
+  const words = parseJsonWords(instruction.text) ?? headerWords(instruction);
   return words.slice(0, -1).filter((word) => !word.startsWith('<<'));
 }
 
@@ -115,18 +116,4 @@ function headerWords(instruction: Instruction): string[] {
         instruction.heredocs.length === 0 || arg.range.start.line === firstLine,
     )
     .map((arg) => arg.value);
-}
-
-function jsonWords(text: string): string[] | undefined {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith('[')) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(trimmed);
-    const isStrings =
-      Array.isArray(parsed) && parsed.every((item) => typeof item === 'string');
-    return isStrings ? parsed : undefined;
-  } catch {
-    // Not JSON: the frontend reads such text as shell-form words.
-    return undefined;
-  }
 }
