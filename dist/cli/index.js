@@ -19143,10 +19143,11 @@ var EXEC_FORM_KEYWORDS = /* @__PURE__ */ new Set([
   "VOLUME"
 ]);
 function readExecForm(keyword, text) {
+  return EXEC_FORM_KEYWORDS.has(keyword) ? parseJsonWords(text) : void 0;
+}
+function parseJsonWords(text) {
   const trimmed = text.trim();
-  if (!EXEC_FORM_KEYWORDS.has(keyword) || !trimmed.startsWith("[")) {
-    return void 0;
-  }
+  if (!trimmed.startsWith("[")) return void 0;
   try {
     const parsed = JSON.parse(trimmed);
     const isStrings = Array.isArray(parsed) && parsed.every((item) => typeof item === "string");
@@ -24007,7 +24008,7 @@ function withInlineScripts(commands, depth) {
   });
 }
 function copySources(instruction) {
-  const words = jsonWords(instruction.text) ?? headerWords(instruction);
+  const words = parseJsonWords(instruction.text) ?? headerWords(instruction);
   return words.slice(0, -1).filter((word) => !word.startsWith("<<"));
 }
 function headerWords(instruction) {
@@ -24015,17 +24016,6 @@ function headerWords(instruction) {
   return instruction.args.filter(
     (arg) => instruction.heredocs.length === 0 || arg.range.start.line === firstLine
   ).map((arg) => arg.value);
-}
-function jsonWords(text) {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith("[")) return void 0;
-  try {
-    const parsed = JSON.parse(trimmed);
-    const isStrings = Array.isArray(parsed) && parsed.every((item) => typeof item === "string");
-    return isStrings ? parsed : void 0;
-  } catch {
-    return void 0;
-  }
 }
 
 // packages/dockerfile/src/rules/sec-secret-values.ts
@@ -26136,7 +26126,9 @@ async function runCli(argv, io) {
 function buildProgram(io, setStatus) {
   const program2 = new Command("imagegate").description("Guards container images from the Dockerfile to the cluster").version(IMAGEGATE_VERSION, "-V, --version").exitOverride().configureOutput({
     writeOut: io.stdout,
-    writeErr: () => void 0
+    // Help asked for by mistake goes to stderr; errors are ours to print.
+    writeErr: io.stderr,
+    outputError: () => void 0
   }).showSuggestionAfterError(true);
   program2.command("lint").description(
     "Lint Dockerfiles; with no file, find them in the working tree"
@@ -26160,6 +26152,7 @@ function buildProgram(io, setStatus) {
 function reportError(error, io) {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT_PASSED;
+    if (error.code === "commander.help") return EXIT_BAD_INPUT;
     io.stderr(
       `imagegate: ${error.message.replace(/^error: /, "")}; see 'imagegate --help'
 `

@@ -37635,10 +37635,11 @@ var EXEC_FORM_KEYWORDS = /* @__PURE__ */ new Set([
   "VOLUME"
 ]);
 function readExecForm(keyword, text) {
+  return EXEC_FORM_KEYWORDS.has(keyword) ? parseJsonWords(text) : void 0;
+}
+function parseJsonWords(text) {
   const trimmed = text.trim();
-  if (!EXEC_FORM_KEYWORDS.has(keyword) || !trimmed.startsWith("[")) {
-    return void 0;
-  }
+  if (!trimmed.startsWith("[")) return void 0;
   try {
     const parsed = JSON.parse(trimmed);
     const isStrings = Array.isArray(parsed) && parsed.every((item) => typeof item === "string");
@@ -42499,7 +42500,7 @@ function withInlineScripts(commands, depth) {
   });
 }
 function copySources(instruction) {
-  const words = jsonWords(instruction.text) ?? headerWords(instruction);
+  const words = parseJsonWords(instruction.text) ?? headerWords(instruction);
   return words.slice(0, -1).filter((word) => !word.startsWith("<<"));
 }
 function headerWords(instruction) {
@@ -42507,17 +42508,6 @@ function headerWords(instruction) {
   return instruction.args.filter(
     (arg) => instruction.heredocs.length === 0 || arg.range.start.line === firstLine
   ).map((arg) => arg.value);
-}
-function jsonWords(text) {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith("[")) return void 0;
-  try {
-    const parsed = JSON.parse(trimmed);
-    const isStrings = Array.isArray(parsed) && parsed.every((item) => typeof item === "string");
-    return isStrings ? parsed : void 0;
-  } catch {
-    return void 0;
-  }
 }
 
 // packages/dockerfile/src/rules/sec-secret-values.ts

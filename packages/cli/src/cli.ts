@@ -35,7 +35,9 @@ function buildProgram(io: CliIo, setStatus: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,
-      writeErr: () => undefined,
+      // Help asked for by mistake goes to stderr; errors are ours to print.
+      writeErr: io.stderr,
+      outputError: () => undefined,
     })
     .showSuggestionAfterError(true);
   program
@@ -69,6 +71,7 @@ function buildProgram(io: CliIo, setStatus: (code: number) => void): Command {
 function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT_PASSED;
+    if (error.code === 'commander.help') return EXIT_BAD_INPUT;
     io.stderr(
       `imagegate: ${error.message.replace(/^error: /, '')}; see 'imagegate --help'\n`,
     );

@@ -293,3 +293,23 @@ describe('imagegate lint on bad input', () => {
     },
   );
 });
+
+describe('imagegate', () => {
+  it('prints usage on stderr and exits 2 when no command is given', async () => {
+    const io = captureIo(workspace);
+
+    const status = await runCli([], io);
+
+    expect(status).toBe(2);
+    expect(io.err.join('')).toMatch(/^Usage: imagegate/);
+  });
+
+  it('prints help on stdout and exits 0 when asked', async () => {
+    const io = captureIo(workspace);
+
+    const status = await runCli(['lint', '--help'], io);
+
+    expect(status).toBe(0);
+    expect(io.out.join('')).toContain('--fail-on <severity>');
+  });
+});
