@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_LINT_OPTIONS,
-  parseDockerfile,
-  type LabelType,
-  type LintOptions,
-  type LintRule,
-  type RuleHit,
-} from '../../src/index';
+import type { LabelType, LintOptions } from '../../src/index';
 import {
   isEmail,
   isGitHash,
@@ -24,26 +17,7 @@ import {
   labelSemver,
   labelUrl,
 } from '../../src/rules/in-labels';
-
-function hitsOf(
-  rule: LintRule,
-  text: string,
-  options: Partial<LintOptions> = {},
-): RuleHit[] {
-  const dockerfile = parseDockerfile(`${text}\n`, 'Dockerfile');
-  return rule.check({
-    dockerfile,
-    options: { ...DEFAULT_LINT_OPTIONS, ...options },
-  });
-}
-
-function messagesOf(
-  rule: LintRule,
-  text: string,
-  options: Partial<LintOptions> = {},
-): string[] {
-  return hitsOf(rule, text, options).map((hit) => hit.message);
-}
+import { hitMessagesOf, hitsOf } from './support';
 
 function schema(labels: Record<string, LabelType>): Partial<LintOptions> {
   return { labelSchema: labels };
@@ -60,7 +34,7 @@ describe('label-key-valid', () => {
     ['org.example.', 'it must end with a letter or digit'],
     ['org..example', 'dots and dashes may not repeat'],
   ])('explains what is wrong with %s', (key, problem) => {
-    expect(messagesOf(labelKeyValid, `LABEL ${key}=1`)).toEqual([
+    expect(hitMessagesOf(labelKeyValid, `LABEL ${key}=1`)).toEqual([
       `label key '${key}' is not valid: ${problem}`,
     ]);
   });
@@ -76,7 +50,7 @@ describe('label-required', () => {
   const options = schema({ 'org.opencontainers.image.source': 'url' });
 
   it('reports the FROM of an image stage that lacks the label', () => {
-    expect(messagesOf(labelRequired, 'FROM a:1 AS app', options)).toEqual([
+    expect(hitMessagesOf(labelRequired, 'FROM a:1 AS app', options)).toEqual([
       "stage 'app' has no label 'org.opencontainers.image.source', which the label schema requires",
     ]);
   });
@@ -118,7 +92,7 @@ describe('label-in-schema', () => {
 
     expect(hitsOf(labelInSchema, text, loose)).toEqual([]);
     expect(
-      messagesOf(labelInSchema, text, { ...loose, strictLabels: true }),
+      hitMessagesOf(labelInSchema, text, { ...loose, strictLabels: true }),
     ).toEqual([
       "label 'team' is not in the label schema (version) and strict-labels is on",
     ]);
@@ -136,7 +110,7 @@ describe('label-not-empty and the format rules', () => {
 
   it('quotes the value and the expected format', () => {
     expect(
-      messagesOf(
+      hitMessagesOf(
         labelSemver,
         'LABEL version=v1.2',
         schema({ version: 'semver' }),

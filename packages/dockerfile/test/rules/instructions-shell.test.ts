@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_LINT_OPTIONS,
-  parseDockerfile,
-  type LintRule,
-  type RuleHit,
-} from '../../src/index';
-import {
   addForArchives,
   combineConsecutiveRuns,
   noPointlessCommands,
@@ -17,23 +11,13 @@ import {
   useWorkdir,
   wgetProgress,
 } from '../../src/rules/in-shell';
-
-function hitsOf(rule: LintRule, text: string): RuleHit[] {
-  const dockerfile = parseDockerfile(`${text}\n`, 'Dockerfile');
-  return rule.check({ dockerfile, options: DEFAULT_LINT_OPTIONS });
-}
-
-function linesOf(rule: LintRule, text: string): number[] {
-  return hitsOf(rule, text).map((hit) => hit.range.start.line);
-}
-
-function messagesOf(rule: LintRule, text: string): string[] {
-  return hitsOf(rule, text).map((hit) => hit.message);
-}
+import { hitLinesOf, hitMessagesOf, hitsOf } from './support';
 
 describe('no-pointless-commands', () => {
   it('says why the command is pointless', () => {
-    expect(messagesOf(noPointlessCommands, 'RUN service nginx start')).toEqual([
+    expect(
+      hitMessagesOf(noPointlessCommands, 'RUN service nginx start'),
+    ).toEqual([
       "'service nginx start' is pointless in a build: services started during a build stop with its step",
     ]);
   });
@@ -49,7 +33,7 @@ describe('no-pointless-commands', () => {
 
 describe('use-workdir', () => {
   it('suggests WORKDIR with the directory', () => {
-    expect(messagesOf(useWorkdir, 'RUN cd /src && make')).toEqual([
+    expect(hitMessagesOf(useWorkdir, 'RUN cd /src && make')).toEqual([
       "'cd /src' only lasts for this RUN; use WORKDIR /src instead",
     ]);
   });
@@ -118,7 +102,7 @@ describe('combine-consecutive-runs', () => {
     ['two triggers', 'FROM a:1\nONBUILD RUN a\nONBUILD RUN b', [3]],
     ['a stage boundary', 'FROM a:1\nRUN a\nFROM b:1\nRUN b', []],
   ])('handles %s', (_name, text, lines) => {
-    expect(linesOf(combineConsecutiveRuns, text)).toEqual(lines);
+    expect(hitLinesOf(combineConsecutiveRuns, text)).toEqual(lines);
   });
 });
 
@@ -189,7 +173,7 @@ describe('pipefail-before-pipe', () => {
     ['an exec-form RUN', 'FROM a:1\nRUN ["sh", "-c", "a | b"]', []],
     ['a quoted pipe', "FROM a:1\nRUN echo 'a | b'", []],
   ])('handles %s', (_name, text, lines) => {
-    expect(linesOf(pipefail, text)).toEqual(lines);
+    expect(hitLinesOf(pipefail, text)).toEqual(lines);
   });
 });
 

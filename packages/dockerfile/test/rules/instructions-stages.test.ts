@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_LINT_OPTIONS,
-  parseDockerfile,
-  type LintOptions,
-  type LintRule,
-  type RuleHit,
-} from '../../src/index';
-import {
   allowedRegistry,
   copyFromKnownStage,
   copyFromOtherStage,
@@ -19,26 +12,7 @@ import {
   stageNameNotReserved,
   uniqueStageNames,
 } from '../../src/rules/in-stages';
-
-function hitsOf(
-  rule: LintRule,
-  text: string,
-  options: Partial<LintOptions> = {},
-): RuleHit[] {
-  const dockerfile = parseDockerfile(`${text}\n`, 'Dockerfile');
-  return rule.check({
-    dockerfile,
-    options: { ...DEFAULT_LINT_OPTIONS, ...options },
-  });
-}
-
-function linesOf(rule: LintRule, text: string, options = {}): number[] {
-  return hitsOf(rule, text, options).map((hit) => hit.range.start.line);
-}
-
-function messagesOf(rule: LintRule, text: string, options = {}): string[] {
-  return hitsOf(rule, text, options).map((hit) => hit.message);
-}
+import { hitLinesOf, hitMessagesOf, hitsOf } from './support';
 
 describe('last-user-not-root', () => {
   it('points at the USER root a final stage inherits', () => {
@@ -85,11 +59,11 @@ describe('single-cmd, single-entrypoint and single-healthcheck', () => {
     ],
     ['ONBUILD CMD', singleCmd, 'FROM a:1\nCMD ["a"]\nONBUILD CMD ["b"]', []],
   ])('reports the overridden %s lines', (_name, rule, text, lines) => {
-    expect(linesOf(rule, text)).toEqual(lines);
+    expect(hitLinesOf(rule, text)).toEqual(lines);
   });
 
   it('names the instruction that wins', () => {
-    expect(messagesOf(singleCmd, 'FROM a:1\nCMD a\nCMD b')).toEqual([
+    expect(hitMessagesOf(singleCmd, 'FROM a:1\nCMD a\nCMD b')).toEqual([
       'this CMD has no effect: the CMD on line 3 replaces it, as only the last one counts',
     ]);
   });
@@ -110,7 +84,7 @@ describe('copy-from-known-stage', () => {
       '--from=1 names stage 1, but only 1 stage(s) start before this line',
     ],
   ])('explains %j', (text, message) => {
-    expect(messagesOf(copyFromKnownStage, text)).toEqual([message]);
+    expect(hitMessagesOf(copyFromKnownStage, text)).toEqual([message]);
   });
 
   it.each([
@@ -196,7 +170,7 @@ describe('allowed-registry', () => {
 
   it('names the registry and the allowed list', () => {
     expect(
-      messagesOf(allowedRegistry, 'FROM quay.io/a/b:1', {
+      hitMessagesOf(allowedRegistry, 'FROM quay.io/a/b:1', {
         allowedRegistries: ['ghcr.io'],
       }),
     ).toEqual([
@@ -228,6 +202,6 @@ describe('copy-relative-needs-workdir', () => {
     ['a Windows destination', 'FROM a:1\nCOPY x "C:\\app\\x"', []],
     ['a variable destination', 'FROM a:1\nCOPY x ${DEST}', []],
   ])('handles %s', (_name, text, lines) => {
-    expect(linesOf(copyRelativeNeedsWorkdir, text)).toEqual(lines);
+    expect(hitLinesOf(copyRelativeNeedsWorkdir, text)).toEqual(lines);
   });
 });

@@ -2,12 +2,6 @@ import { readFileSync } from 'node:fs';
 import { corpusAvailable, corpusPath } from '@imagegate/test-support';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_LINT_OPTIONS,
-  parseDockerfile,
-  type LintRule,
-  type RuleHit,
-} from '../../src/index';
-import {
   copyMultipleToDirectory,
   copyNotAdd,
   envSelfReference,
@@ -20,15 +14,7 @@ import {
   workdirAbsolute,
 } from '../../src/rules/in-instructions';
 import { INSTRUCTION_RULES } from '../../src/rules/instructions';
-
-function hitsOf(rule: LintRule, text: string): RuleHit[] {
-  const dockerfile = parseDockerfile(`${text}\n`, 'Dockerfile');
-  return rule.check({ dockerfile, options: DEFAULT_LINT_OPTIONS });
-}
-
-function messagesOf(rule: LintRule, text: string): string[] {
-  return hitsOf(rule, text).map((hit) => hit.message);
-}
+import { hitMessagesOf, hitsOf } from './support';
 
 describe('INSTRUCTION_RULES', () => {
   it('gives every rule a unique kebab-case id and a hadolint alias', () => {
@@ -114,7 +100,7 @@ describe('workdir-absolute', () => {
   });
 
   it('suggests the absolute path', () => {
-    expect(messagesOf(workdirAbsolute, 'WORKDIR app')).toEqual([
+    expect(hitMessagesOf(workdirAbsolute, 'WORKDIR app')).toEqual([
       "WORKDIR 'app' is relative, so it depends on the directory set before it; write '/app' or another absolute path",
     ]);
   });
@@ -127,7 +113,7 @@ describe('expose-valid-port', () => {
     ['EXPOSE http', "'http' is not a port or port range"],
     ['EXPOSE 1-2-3/udp', "'1-2-3/udp' is not a port or port range"],
   ])('explains %s', (text, message) => {
-    expect(messagesOf(exposeValidPort, text)).toEqual([message]);
+    expect(hitMessagesOf(exposeValidPort, text)).toEqual([message]);
   });
 
   it.each(['EXPOSE 80 443/tcp', 'EXPOSE 0-65535/udp', 'EXPOSE ${PORT}/tcp'])(
@@ -142,7 +128,7 @@ describe('copy-not-add', () => {
   it('names the local sources and leaves archives and URLs alone', () => {
     const text = 'ADD app.tgz conf/ https://example.com/x.sh script.zip /opt/';
 
-    expect(messagesOf(copyNotAdd, text)).toEqual([
+    expect(hitMessagesOf(copyNotAdd, text)).toEqual([
       "ADD copies 'conf/', 'script.zip' as plain local content; use COPY",
     ]);
   });
@@ -170,7 +156,7 @@ describe('copy-dest-directory', () => {
   });
 
   it('shows the destination to write', () => {
-    expect(messagesOf(copyMultipleToDirectory, 'COPY a b /out')).toEqual([
+    expect(hitMessagesOf(copyMultipleToDirectory, 'COPY a b /out')).toEqual([
       "COPY has 2 sources, so '/out' must be a directory ending in '/': write '/out/'",
     ]);
   });
@@ -191,7 +177,7 @@ describe('exec-form-command', () => {
       'HEALTHCHECK CMD \'curl -f localhost\' runs through /bin/sh -c; write it as a JSON array such as ["curl","-f","localhost"]',
     ],
   ])('explains %s', (text, message) => {
-    expect(messagesOf(execFormCommand, text)).toEqual([message]);
+    expect(hitMessagesOf(execFormCommand, text)).toEqual([message]);
   });
 
   it.each(['CMD ["app"]', 'HEALTHCHECK NONE', 'ONBUILD CMD ["a", "b"]'])(
@@ -216,7 +202,7 @@ describe('onbuild-trigger-allowed', () => {
 
 describe('env-same-statement-reference', () => {
   it('explains what the reference expands to', () => {
-    expect(messagesOf(envSelfReference, 'ENV A=1 B="${A}/x"')).toEqual([
+    expect(hitMessagesOf(envSelfReference, 'ENV A=1 B="${A}/x"')).toEqual([
       "B uses $A, which this ENV also sets; it expands to A's earlier value, not '1'. Set A in an earlier ENV",
     ]);
   });
@@ -236,7 +222,7 @@ describe('env-same-statement-reference', () => {
 
 describe('no-maintainer', () => {
   it('suggests the OCI authors label', () => {
-    expect(messagesOf(noMaintainer, 'MAINTAINER "Jo <jo@x.io>"')).toEqual([
+    expect(hitMessagesOf(noMaintainer, 'MAINTAINER "Jo <jo@x.io>"')).toEqual([
       'MAINTAINER is deprecated; write LABEL org.opencontainers.image.authors="Jo <jo@x.io>"',
     ]);
   });
@@ -250,7 +236,7 @@ describe('from-first', () => {
   it('reports each instruction before FROM except ARG', () => {
     const text = 'ARG V=1\nLABEL a=b\nONBUILD RUN x\nFROM alpine:$V\nRUN y';
 
-    expect(messagesOf(fromFirst, text)).toEqual([
+    expect(hitMessagesOf(fromFirst, text)).toEqual([
       'LABEL comes before the first FROM, where only ARG is allowed; move it into a stage',
       'ONBUILD RUN comes before the first FROM, where only ARG is allowed; move it into a stage',
     ]);

@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  lintDockerfile,
-  parseDockerfile,
-  type LintRule,
-} from '../../src/index';
 import { gemPinVersions } from '../../src/rules/pm-gem';
 import { goPinVersions } from '../../src/rules/pm-go';
 import { npmPinVersions, yarnCacheClean } from '../../src/rules/pm-node';
 import { pipNoCacheDir, pipPinVersions } from '../../src/rules/pm-pip';
-
-/** The line and message of each finding of one rule. */
-function findingsOf(rule: LintRule, text: string): [number, string][] {
-  const dockerfile = parseDockerfile(text, 'Dockerfile');
-  return lintDockerfile(dockerfile, [rule]).findings.map((finding) => [
-    finding.location.line ?? 0,
-    finding.message,
-  ]);
-}
-
-function countOf(rule: LintRule, text: string): number {
-  return findingsOf(rule, text).length;
-}
+import { findingCountOf, linesAndMessagesOf } from './support';
 
 describe('pip-pin-versions', () => {
   it.each([
@@ -36,14 +19,16 @@ describe('pip-pin-versions', () => {
     ['pip3.12 install flask', 1],
     ['pipx install black', 1],
   ])('judges %s', (command, hits) => {
-    expect(countOf(pipPinVersions, `FROM python\nRUN ${command}\n`)).toBe(hits);
+    expect(
+      findingCountOf(pipPinVersions, `FROM python\nRUN ${command}\n`),
+    ).toBe(hits);
   });
 
   it('masks credentials in the URLs it names', () => {
     const text =
       'FROM python\nRUN pip install git+https://bot:hunter22@example.com/x.git\n';
 
-    expect(findingsOf(pipPinVersions, text)).toEqual([
+    expect(linesAndMessagesOf(pipPinVersions, text)).toEqual([
       [
         2,
         "pip install leaves 'git+https://***@example.com/x.git' unpinned; write 'git+https://***@example.com/x.git@<tag or commit>'",
@@ -54,7 +39,7 @@ describe('pip-pin-versions', () => {
   it('fires once for an ONBUILD trigger', () => {
     const text = 'FROM python\nONBUILD RUN pip install a && pip install b\n';
 
-    expect(countOf(pipPinVersions, text)).toBe(1);
+    expect(findingCountOf(pipPinVersions, text)).toBe(1);
   });
 });
 
@@ -71,7 +56,7 @@ describe('pip-no-cache-dir', () => {
     ['RUN pipx install black==24.1.0', 0],
     ['RUN pip install flask==3', 1],
   ])('judges %s', (lines, hits) => {
-    expect(countOf(pipNoCacheDir, `FROM python\n${lines}\n`)).toBe(hits);
+    expect(findingCountOf(pipNoCacheDir, `FROM python\n${lines}\n`)).toBe(hits);
   });
 
   it.each([
@@ -82,12 +67,17 @@ describe('pip-no-cache-dir', () => {
     ],
     ['another image', 'FROM py AS base\nENV PIP_NO_CACHE_DIR=1\nFROM py\n', 1],
   ])('lets ENV reach %s only through FROM', (_case, text, hits) => {
-    expect(countOf(pipNoCacheDir, `${text}RUN pip install x==1\n`)).toBe(hits);
+    expect(findingCountOf(pipNoCacheDir, `${text}RUN pip install x==1\n`)).toBe(
+      hits,
+    );
   });
 
   it('names the pip command', () => {
     expect(
-      findingsOf(pipNoCacheDir, 'FROM p\nRUN python3 -m pip install x==1\n'),
+      linesAndMessagesOf(
+        pipNoCacheDir,
+        'FROM p\nRUN python3 -m pip install x==1\n',
+      ),
     ).toEqual([
       [
         2,
@@ -111,13 +101,15 @@ describe('npm-pin-versions', () => {
     ['npm install @scope/name', 1],
     ['npm install user/repo', 1],
   ])('judges %s', (command, hits) => {
-    expect(countOf(npmPinVersions, `FROM node\nRUN ${command}\n`)).toBe(hits);
+    expect(findingCountOf(npmPinVersions, `FROM node\nRUN ${command}\n`)).toBe(
+      hits,
+    );
   });
 
   it('names the packages', () => {
     const text = 'FROM node\nRUN npm install -g npm@latest pnpm\n';
 
-    expect(findingsOf(npmPinVersions, text)).toEqual([
+    expect(linesAndMessagesOf(npmPinVersions, text)).toEqual([
       [
         2,
         "npm install leaves 'npm@latest' and 'pnpm' unpinned; write 'npm@<version>'",
@@ -137,17 +129,17 @@ describe('yarn-cache-clean', () => {
     ['RUN yarn global add typescript@5', 1],
     ['RUN yarn --frozen-lockfile', 1],
   ])('judges %s', (run, hits) => {
-    expect(countOf(yarnCacheClean, `FROM node\n${run}\n`)).toBe(hits);
+    expect(findingCountOf(yarnCacheClean, `FROM node\n${run}\n`)).toBe(hits);
   });
 
   it('skips a stage no image builds on', () => {
     const text = 'FROM node AS deps\nRUN yarn install\nFROM nginx\n';
 
-    expect(countOf(yarnCacheClean, text)).toBe(0);
+    expect(findingCountOf(yarnCacheClean, text)).toBe(0);
   });
 
   it('names the command', () => {
-    expect(findingsOf(yarnCacheClean, 'FROM n\nRUN yarn\n')).toEqual([
+    expect(linesAndMessagesOf(yarnCacheClean, 'FROM n\nRUN yarn\n')).toEqual([
       [
         2,
         "'yarn' leaves its downloads in the yarn cache; run 'yarn cache clean' after it in the same RUN",
@@ -166,12 +158,14 @@ describe('gem-pin-versions', () => {
     ['gem install -N rails', 1],
     ['gem i --conservative rails', 1],
   ])('judges %s', (command, hits) => {
-    expect(countOf(gemPinVersions, `FROM ruby\nRUN ${command}\n`)).toBe(hits);
+    expect(findingCountOf(gemPinVersions, `FROM ruby\nRUN ${command}\n`)).toBe(
+      hits,
+    );
   });
 
   it('names the gems', () => {
     expect(
-      findingsOf(gemPinVersions, 'FROM r\nRUN gem install rails\n'),
+      linesAndMessagesOf(gemPinVersions, 'FROM r\nRUN gem install rails\n'),
     ).toEqual([
       [2, "gem install leaves 'rails' unpinned; write 'rails:<version>'"],
     ]);
@@ -190,13 +184,15 @@ describe('go-pin-versions', () => {
     ['go install example.com/x@latest', 1],
     ['go install example.com/x@master', 1],
   ])('judges %s', (command, hits) => {
-    expect(countOf(goPinVersions, `FROM golang\nRUN ${command}\n`)).toBe(hits);
+    expect(findingCountOf(goPinVersions, `FROM golang\nRUN ${command}\n`)).toBe(
+      hits,
+    );
   });
 
   it('names the module', () => {
     const text = 'FROM golang\nRUN go install example.com/x@latest\n';
 
-    expect(findingsOf(goPinVersions, text)).toEqual([
+    expect(linesAndMessagesOf(goPinVersions, text)).toEqual([
       [
         2,
         "go install fetches 'example.com/x@latest' without a fixed version; write 'example.com/x@<version>'",

@@ -1,9 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import {
-  lintDockerfile,
-  parseDockerfile,
-  type LintRule,
-} from '../../src/index';
 import { apkNoCache, apkPinVersions } from '../../src/rules/pm-apk';
 import {
   aptAssumeYes,
@@ -29,19 +24,7 @@ import {
   zypperPinVersions,
 } from '../../src/rules/pm-zypper';
 import { PACKAGE_MANAGER_RULES } from '../../src/rules/package-managers';
-
-/** The line and message of each finding of one rule. */
-function findingsOf(rule: LintRule, text: string): [number, string][] {
-  const dockerfile = parseDockerfile(text, 'Dockerfile');
-  return lintDockerfile(dockerfile, [rule]).findings.map((finding) => [
-    finding.location.line ?? 0,
-    finding.message,
-  ]);
-}
-
-function countOf(rule: LintRule, text: string): number {
-  return findingsOf(rule, text).length;
-}
+import { findingCountOf, findingLinesOf, linesAndMessagesOf } from './support';
 
 describe('PACKAGE_MANAGER_RULES', () => {
   it('gives every rule a unique kebab-case id and a documented alias', () => {
@@ -64,7 +47,7 @@ describe('PACKAGE_MANAGER_RULES', () => {
   ])('reads the commands of a RUN in %s', (_form, run) => {
     const text = `FROM debian:12\n${run}\n`;
 
-    expect(findingsOf(aptPinVersions, text)).toEqual([
+    expect(linesAndMessagesOf(aptPinVersions, text)).toEqual([
       [2, "apt-get install leaves 'curl' unpinned; write 'curl=<version>'"],
     ]);
   });
@@ -73,22 +56,20 @@ describe('PACKAGE_MANAGER_RULES', () => {
     const text =
       'FROM debian:12\n\nRUN apt-get update \\\n  && apt-get install -y \\\n     curl\n';
 
-    expect(findingsOf(aptNoRecommends, text).map(([line]) => line)).toEqual([
-      3,
-    ]);
+    expect(findingLinesOf(aptNoRecommends, text)).toEqual([3]);
   });
 
   it('keeps words that hold a # (a git ref, not a comment)', () => {
     const text =
       'FROM debian:12\nRUN echo x#y && apt-get install -y --no-install-recommends curl\n';
 
-    expect(countOf(aptPinVersions, text)).toBe(1);
+    expect(findingCountOf(aptPinVersions, text)).toBe(1);
   });
 
   it('leaves commands behind sudo alone, as hadolint does', () => {
-    expect(countOf(aptAssumeYes, 'FROM d\nRUN sudo apt-get install x\n')).toBe(
-      0,
-    );
+    expect(
+      findingCountOf(aptAssumeYes, 'FROM d\nRUN sudo apt-get install x\n'),
+    ).toBe(0);
   });
 });
 
@@ -102,13 +83,15 @@ describe('apt-pin-versions', () => {
     ['apt-get install -y curl', 1],
     ['apt-get update && apt-get install -y curl=1 && apt-get install wget', 1],
   ])('finds %s unpinned: %i', (command, hits) => {
-    expect(countOf(aptPinVersions, `FROM debian\nRUN ${command}\n`)).toBe(hits);
+    expect(
+      findingCountOf(aptPinVersions, `FROM debian\nRUN ${command}\n`),
+    ).toBe(hits);
   });
 
   it('names up to three packages and counts the rest', () => {
     const text = 'FROM debian\nRUN apt-get install -y a b=1 c d e\n';
 
-    expect(findingsOf(aptPinVersions, text)).toEqual([
+    expect(linesAndMessagesOf(aptPinVersions, text)).toEqual([
       [
         2,
         "apt-get install leaves 'a', 'c', 'd' and 1 more unpinned; write 'a=<version>'",
@@ -119,7 +102,7 @@ describe('apt-pin-versions', () => {
   it('fires once for an ONBUILD trigger', () => {
     const text = 'FROM debian\nONBUILD RUN apt-get install -y a b c\n';
 
-    expect(findingsOf(aptPinVersions, text).map(([line]) => line)).toEqual([2]);
+    expect(findingLinesOf(aptPinVersions, text)).toEqual([2]);
   });
 });
 
@@ -146,11 +129,13 @@ describe('apt-clean-lists', () => {
     ],
     ['no update', 'RUN apt-get install -y curl', 0],
   ])('judges a RUN with %s', (_case, run, hits) => {
-    expect(countOf(aptCleanLists, `FROM debian\n${run}\n`)).toBe(hits);
+    expect(findingCountOf(aptCleanLists, `FROM debian\n${run}\n`)).toBe(hits);
   });
 
   it('says what stays in the layer', () => {
-    expect(findingsOf(aptCleanLists, `FROM debian\nRUN ${update}\n`)).toEqual([
+    expect(
+      linesAndMessagesOf(aptCleanLists, `FROM debian\nRUN ${update}\n`),
+    ).toEqual([
       [
         2,
         "'apt-get update' leaves the package lists in the layer; end this RUN with 'rm -rf /var/lib/apt/lists/*'",
@@ -167,7 +152,7 @@ describe('apt-clean-lists', () => {
       '',
     ].join('\n');
 
-    expect(findingsOf(aptCleanLists, text)).toEqual([
+    expect(linesAndMessagesOf(aptCleanLists, text)).toEqual([
       [
         4,
         "docker-clean is turned off, so the downloaded .deb files stay in /var/cache/apt/archives; run 'apt-get clean' or mount /var/cache/apt as a cache",
@@ -181,7 +166,7 @@ describe('apt-clean-lists', () => {
     ['the last stage', 'FROM debian AS a\nFROM debian\nRUN X\n', 1],
     ['an ONBUILD trigger', 'FROM debian AS a\nONBUILD RUN X\nFROM b\n', 1],
   ])('fires in %s as the layer reaches an image', (_case, text, hits) => {
-    expect(countOf(aptCleanLists, text.replace('X', update))).toBe(hits);
+    expect(findingCountOf(aptCleanLists, text.replace('X', update))).toBe(hits);
   });
 });
 
@@ -195,11 +180,15 @@ describe('apt-assume-yes', () => {
     ['apt-get remove curl', 1],
     ['apt-get update', 0],
   ])('judges %s', (command, hits) => {
-    expect(countOf(aptAssumeYes, `FROM debian\nRUN ${command}\n`)).toBe(hits);
+    expect(findingCountOf(aptAssumeYes, `FROM debian\nRUN ${command}\n`)).toBe(
+      hits,
+    );
   });
 
   it('names the action that would prompt', () => {
-    expect(findingsOf(aptAssumeYes, 'FROM d\nRUN apt-get purge x\n')).toEqual([
+    expect(
+      linesAndMessagesOf(aptAssumeYes, 'FROM d\nRUN apt-get purge x\n'),
+    ).toEqual([
       [
         2,
         "'apt-get purge' runs without -y, so it stops at the confirmation prompt",
@@ -215,15 +204,17 @@ describe('apt-no-recommends', () => {
     ['apt-get install -y curl', 1],
     ['apt-get upgrade -y', 0],
   ])('judges %s', (command, hits) => {
-    expect(countOf(aptNoRecommends, `FROM debian\nRUN ${command}\n`)).toBe(
-      hits,
-    );
+    expect(
+      findingCountOf(aptNoRecommends, `FROM debian\nRUN ${command}\n`),
+    ).toBe(hits);
   });
 });
 
 describe('use-apt-get', () => {
   it('names the apt command', () => {
-    expect(findingsOf(useAptGet, 'FROM d\nRUN apt -y install x\n')).toEqual([
+    expect(
+      linesAndMessagesOf(useAptGet, 'FROM d\nRUN apt -y install x\n'),
+    ).toEqual([
       [
         2,
         "'apt install' uses apt, which is meant for people, not scripts; use apt-get",
@@ -233,7 +224,10 @@ describe('use-apt-get', () => {
 
   it('leaves apt-get and apt-cache alone', () => {
     expect(
-      countOf(useAptGet, 'FROM d\nRUN apt-cache policy && apt-get check\n'),
+      findingCountOf(
+        useAptGet,
+        'FROM d\nRUN apt-cache policy && apt-get check\n',
+      ),
     ).toBe(0);
   });
 });
@@ -245,7 +239,9 @@ describe('apt-no-dist-upgrade', () => {
     ['aptitude -y dist-upgrade', 1],
     ['apt-get upgrade -y', 0],
   ])('judges %s', (command, hits) => {
-    expect(countOf(aptNoDistUpgrade, `FROM d\nRUN ${command}\n`)).toBe(hits);
+    expect(findingCountOf(aptNoDistUpgrade, `FROM d\nRUN ${command}\n`)).toBe(
+      hits,
+    );
   });
 });
 
@@ -257,7 +253,9 @@ describe('apk-pin-versions', () => {
     ['apk add ./local.apk', 0],
     ['apk add --no-cache curl', 1],
   ])('judges %s', (command, hits) => {
-    expect(countOf(apkPinVersions, `FROM alpine\nRUN ${command}\n`)).toBe(hits);
+    expect(
+      findingCountOf(apkPinVersions, `FROM alpine\nRUN ${command}\n`),
+    ).toBe(hits);
   });
 });
 
@@ -270,11 +268,13 @@ describe('apk-no-cache', () => {
     ['RUN --mount=type=bind,target=/var/cache/apk apk add curl=1', 1],
     ['RUN apk add -U curl=1', 1],
   ])('judges %s', (run, hits) => {
-    expect(countOf(apkNoCache, `FROM alpine\n${run}\n`)).toBe(hits);
+    expect(findingCountOf(apkNoCache, `FROM alpine\n${run}\n`)).toBe(hits);
   });
 
   it('names the packages', () => {
-    expect(findingsOf(apkNoCache, 'FROM a\nRUN apk add curl=1\n')).toEqual([
+    expect(
+      linesAndMessagesOf(apkNoCache, 'FROM a\nRUN apk add curl=1\n'),
+    ).toEqual([
       [
         2,
         "apk add of 'curl=1' runs without --no-cache and leaves the index in /var/cache/apk",
@@ -294,12 +294,12 @@ describe('yum-assume-yes and dnf-assume-yes', () => {
     ['dnf -y module install nodejs:20', dnfAssumeYes, 0],
     ['notdnf install httpd', dnfAssumeYes, 0],
   ])('judges %s', (command, rule, hits) => {
-    expect(countOf(rule, `FROM fedora\nRUN ${command}\n`)).toBe(hits);
+    expect(findingCountOf(rule, `FROM fedora\nRUN ${command}\n`)).toBe(hits);
   });
 
   it('names the command', () => {
     expect(
-      findingsOf(dnfAssumeYes, 'FROM f\nRUN dnf module install x:1\n'),
+      linesAndMessagesOf(dnfAssumeYes, 'FROM f\nRUN dnf module install x:1\n'),
     ).toEqual([
       [
         2,
@@ -323,13 +323,13 @@ describe('yum-clean-all and dnf-clean-all', () => {
     ['RUN dnf upgrade -y && dnf clean all', dnfCleanAll, 0],
     ['RUN dnf upgrade -y', dnfCleanAll, 1],
   ])('judges %s', (run, rule, hits) => {
-    expect(countOf(rule, `FROM fedora\n${run}\n`)).toBe(hits);
+    expect(findingCountOf(rule, `FROM fedora\n${run}\n`)).toBe(hits);
   });
 
   it('names the tool that needs cleaning', () => {
     const text = 'FROM f\nRUN microdnf install -y a-1\n';
 
-    expect(findingsOf(dnfCleanAll, text)).toEqual([
+    expect(linesAndMessagesOf(dnfCleanAll, text)).toEqual([
       [
         2,
         "microdnf downloads packages in this RUN and no 'microdnf clean all' follows; the cache stays in the layer",
@@ -350,25 +350,25 @@ describe('yum-pin-versions and dnf-pin-versions', () => {
     ['install -y java-1.8.0-openjdk', 1],
     ['module install -y nodejs', 1],
   ])('judges dnf %s', (args, hits) => {
-    expect(countOf(dnfPinVersions, `FROM fedora\nRUN dnf ${args}\n`)).toBe(
-      hits,
-    );
-    expect(countOf(yumPinVersions, `FROM centos\nRUN yum ${args}\n`)).toBe(
-      hits,
-    );
+    expect(
+      findingCountOf(dnfPinVersions, `FROM fedora\nRUN dnf ${args}\n`),
+    ).toBe(hits);
+    expect(
+      findingCountOf(yumPinVersions, `FROM centos\nRUN yum ${args}\n`),
+    ).toBe(hits);
   });
 
   it('asks modules for a stream', () => {
     const text = 'FROM f\nRUN dnf module install -y nodejs\n';
 
-    expect(findingsOf(dnfPinVersions, text)).toEqual([
+    expect(linesAndMessagesOf(dnfPinVersions, text)).toEqual([
       [2, "dnf install leaves 'nodejs' unpinned; write 'nodejs:<stream>'"],
     ]);
   });
 
   it('names the unpinned packages', () => {
     expect(
-      findingsOf(yumPinVersions, 'FROM c\nRUN yum install -y tomcat\n'),
+      linesAndMessagesOf(yumPinVersions, 'FROM c\nRUN yum install -y tomcat\n'),
     ).toEqual([
       [2, "yum install leaves 'tomcat' unpinned; write 'tomcat-<version>'"],
     ]);
@@ -389,7 +389,7 @@ describe('zypper rules', () => {
     ['zypper -n in -t pattern devel_basis', zypperPinVersions, 0],
     ['zypper -n in tomcat', zypperPinVersions, 1],
   ])('judges %s', (command, rule, hits) => {
-    expect(countOf(rule, `FROM opensuse\nRUN ${command}\n`)).toBe(hits);
+    expect(findingCountOf(rule, `FROM opensuse\nRUN ${command}\n`)).toBe(hits);
   });
 });
 
@@ -405,11 +405,13 @@ describe('no-update-alone', () => {
     ['RUN --mount=type=cache,target=/var/lib/apt apt-get update', 0],
     ['RUN yum update -y', 0],
   ])('judges %s', (run, hits) => {
-    expect(countOf(noUpdateAlone, `FROM debian\n${run}\n`)).toBe(hits);
+    expect(findingCountOf(noUpdateAlone, `FROM debian\n${run}\n`)).toBe(hits);
   });
 
   it('names the refresh', () => {
-    expect(findingsOf(noUpdateAlone, 'FROM a\nRUN apk update\n')).toEqual([
+    expect(
+      linesAndMessagesOf(noUpdateAlone, 'FROM a\nRUN apk update\n'),
+    ).toEqual([
       [
         2,
         "'apk update' runs in a RUN that installs nothing, so the index is cached in this layer and goes stale; install in the same RUN",

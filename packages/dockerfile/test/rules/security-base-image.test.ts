@@ -1,40 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_LINT_OPTIONS,
-  lintDockerfile,
-  parseDockerfile,
-  type LintOptions,
-  type LintRule,
-} from '../../src/index';
-import {
   allowedBaseImage,
   baseImageDigest,
   matchesPattern,
   minimalBaseImage,
 } from '../../src/rules/sec-base-image';
+import { findingMessagesOf } from './support';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-
-function messages(
-  rule: LintRule,
-  text: string,
-  options: Partial<LintOptions> = {},
-): string[] {
-  const config = {
-    rules: new Map(),
-    options: { ...DEFAULT_LINT_OPTIONS, ...options },
-  };
-  const dockerfile = parseDockerfile(text, 'Dockerfile');
-  return lintDockerfile(dockerfile, [rule], config).findings.map(
-    (f) => f.message,
-  );
-}
 
 describe('base-image-digest', () => {
   it('reports each external stage without a digest', () => {
     const text = 'FROM golang:1.23 AS build\nFROM alpine:3.20\n';
 
-    expect(messages(baseImageDigest, text)).toEqual([
+    expect(findingMessagesOf(baseImageDigest, text)).toEqual([
       "'golang:1.23' is not pinned by digest; write it as 'golang:1.23@sha256:<digest>'",
       "'alpine:3.20' is not pinned by digest; write it as 'alpine:3.20@sha256:<digest>'",
     ]);
@@ -46,13 +25,13 @@ describe('base-image-digest', () => {
     [`FROM alpine@${DIGEST} AS base\nFROM base\n`, 'an earlier stage'],
     ['ARG BASE\nFROM $BASE\n', 'a base chosen at build time'],
   ])('accepts %j (%s)', (text) => {
-    expect(messages(baseImageDigest, text)).toEqual([]);
+    expect(findingMessagesOf(baseImageDigest, text)).toEqual([]);
   });
 
   it('checks the image an ARG default resolves to', () => {
     const text = 'ARG BASE=ghcr.io/acme/base:1\nFROM ${BASE}\n';
 
-    expect(messages(baseImageDigest, text)).toEqual([
+    expect(findingMessagesOf(baseImageDigest, text)).toEqual([
       "'ghcr.io/acme/base:1' is not pinned by digest; write it as 'ghcr.io/acme/base:1@sha256:<digest>'",
     ]);
   });
@@ -71,7 +50,7 @@ describe('allowed-base-image', () => {
     const text = `FROM ${image}\n`;
 
     expect(
-      messages(allowedBaseImage, text, { allowedBaseImages: allowed }),
+      findingMessagesOf(allowedBaseImage, text, { allowedBaseImages: allowed }),
     ).toEqual([]);
   });
 
@@ -83,19 +62,23 @@ describe('allowed-base-image', () => {
     const text = `FROM ${image}\n`;
 
     expect(
-      messages(allowedBaseImage, text, { allowedBaseImages: allowed }),
+      findingMessagesOf(allowedBaseImage, text, { allowedBaseImages: allowed }),
     ).toHaveLength(1);
   });
 
   it('allows everything when the list is empty', () => {
-    expect(messages(allowedBaseImage, 'FROM anything:1\n')).toEqual([]);
+    expect(findingMessagesOf(allowedBaseImage, 'FROM anything:1\n')).toEqual(
+      [],
+    );
   });
 
   it('checks every stage but not stage references or scratch', () => {
     const text = 'FROM node:22 AS build\nFROM scratch\nFROM build\n';
 
     expect(
-      messages(allowedBaseImage, text, { allowedBaseImages: ['alpine'] }),
+      findingMessagesOf(allowedBaseImage, text, {
+        allowedBaseImages: ['alpine'],
+      }),
     ).toEqual(["'node:22' matches none of the allowed base images ('alpine')"]);
   });
 
@@ -103,7 +86,9 @@ describe('allowed-base-image', () => {
     const text = 'ARG BASE\nFROM $BASE\n';
 
     expect(
-      messages(allowedBaseImage, text, { allowedBaseImages: ['alpine'] }),
+      findingMessagesOf(allowedBaseImage, text, {
+        allowedBaseImages: ['alpine'],
+      }),
     ).toEqual([
       "'$BASE' is chosen by a build argument with no default, so it cannot be checked against the allowed base images ('alpine')",
     ]);
@@ -147,7 +132,9 @@ describe('minimal-base-image', () => {
     ['public.ecr.aws/docker/library/node:22'],
     ['registry.access.redhat.com/ubi9/ubi:9.4'],
   ])('reports %s', (image) => {
-    expect(messages(minimalBaseImage, `FROM ${image}\n`)).toHaveLength(1);
+    expect(findingMessagesOf(minimalBaseImage, `FROM ${image}\n`)).toHaveLength(
+      1,
+    );
   });
 
   it.each([
@@ -160,7 +147,7 @@ describe('minimal-base-image', () => {
     ['registry.access.redhat.com/ubi9/ubi-minimal'],
     ['scratch'],
   ])('accepts %s', (image) => {
-    expect(messages(minimalBaseImage, `FROM ${image}\n`)).toEqual([]);
+    expect(findingMessagesOf(minimalBaseImage, `FROM ${image}\n`)).toEqual([]);
   });
 
   it('judges only the final image, following stage references', () => {
@@ -171,7 +158,7 @@ describe('minimal-base-image', () => {
       '',
     ].join('\n');
 
-    expect(messages(minimalBaseImage, text)).toEqual([
+    expect(findingMessagesOf(minimalBaseImage, text)).toEqual([
       "the final image is built on 'ubuntu:24.04', a full distribution image; consider 'debian:<release>-slim' or 'gcr.io/distroless/base-debian12'",
     ]);
   });
@@ -179,6 +166,6 @@ describe('minimal-base-image', () => {
   it('accepts a full image used only to build', () => {
     const text = 'FROM node:22 AS build\nFROM node:22-slim\n';
 
-    expect(messages(minimalBaseImage, text)).toEqual([]);
+    expect(findingMessagesOf(minimalBaseImage, text)).toEqual([]);
   });
 });

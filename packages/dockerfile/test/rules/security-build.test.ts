@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  lintDockerfile,
-  parseDockerfile,
-  type LintRule,
-} from '../../src/index';
-import {
   addUrlWithoutChecksum,
   curlPipeShell,
   workdirProcFd,
 } from '../../src/rules/sec-build';
-
-function findings(rule: LintRule, text: string) {
-  return lintDockerfile(parseDockerfile(text, 'Dockerfile'), [rule]).findings;
-}
-
-function lines(rule: LintRule, text: string): number[] {
-  return findings(rule, text).map((f) => f.location.line ?? 0);
-}
+import { findingLinesOf, findingsOf, reportOf } from './support';
 
 const COMMIT = 'a'.repeat(40);
 
@@ -29,7 +17,9 @@ describe('add-url-without-checksum', () => {
     ['ADD ["https://example.com/a b", "/opt/"]'],
     ['ONBUILD ADD https://example.com/a /a'],
   ])('reports %s', (line) => {
-    expect(lines(addUrlWithoutChecksum, `FROM alpine\n${line}\n`)).toEqual([2]);
+    expect(
+      findingLinesOf(addUrlWithoutChecksum, `FROM alpine\n${line}\n`),
+    ).toEqual([2]);
   });
 
   it.each([
@@ -38,15 +28,15 @@ describe('add-url-without-checksum', () => {
     ['ADD app.tar.gz /app/'],
     ['COPY https-proxy.conf /etc/'],
   ])('accepts %s', (line) => {
-    expect(lines(addUrlWithoutChecksum, `FROM alpine\n${line}\n`)).toEqual([]);
+    expect(
+      findingLinesOf(addUrlWithoutChecksum, `FROM alpine\n${line}\n`),
+    ).toEqual([]);
   });
 
   it('masks credentials written into the URL', () => {
     const text = 'FROM a\nADD https://bot:s3cr3t-pw@example.com/a /a\n';
 
-    const report = lintDockerfile(parseDockerfile(text, 'Dockerfile'), [
-      addUrlWithoutChecksum,
-    ]);
+    const report = reportOf(addUrlWithoutChecksum, text);
 
     expect(report.findings[0]?.message).toBe(
       "ADD fetches 'https://bot:***@example.com/a' without --checksum, so its content is never verified",
@@ -67,7 +57,9 @@ describe('curl-pipe-shell', () => {
     ['bash <(curl -s https://example.com/i)'],
     ['set -e; apt-get update && curl https://x/i | /bin/sh'],
   ])('reports RUN %s', (script) => {
-    expect(lines(curlPipeShell, `FROM alpine\nRUN ${script}\n`)).toEqual([2]);
+    expect(
+      findingLinesOf(curlPipeShell, `FROM alpine\nRUN ${script}\n`),
+    ).toEqual([2]);
   });
 
   it.each([
@@ -77,7 +69,9 @@ describe('curl-pipe-shell', () => {
     ['echo curl | sh'],
     ['curl https://example.com/a > a; cat a | sh'],
   ])('accepts RUN %s', (script) => {
-    expect(lines(curlPipeShell, `FROM alpine\nRUN ${script}\n`)).toEqual([]);
+    expect(
+      findingLinesOf(curlPipeShell, `FROM alpine\nRUN ${script}\n`),
+    ).toEqual([]);
   });
 
   it('reports exec-form and ONBUILD RUNs', () => {
@@ -88,13 +82,13 @@ describe('curl-pipe-shell', () => {
       '',
     ].join('\n');
 
-    expect(lines(curlPipeShell, text)).toEqual([2, 3]);
+    expect(findingLinesOf(curlPipeShell, text)).toEqual([2, 3]);
   });
 
   it('names the downloader and the interpreter', () => {
     const text = 'FROM a\nRUN curl https://x/i | sudo bash\n';
 
-    expect(findings(curlPipeShell, text).map((f) => f.message)).toEqual([
+    expect(findingsOf(curlPipeShell, text).map((f) => f.message)).toEqual([
       "pipes 'curl' output into 'bash' without verifying it",
     ]);
   });
@@ -110,10 +104,10 @@ describe('workdir-proc-fd', () => {
     ['WORKDIR "/proc/thread-self/fd/4"'],
     ['WORKDIR /proc\nWORKDIR self/fd/7'],
     ['ONBUILD WORKDIR /proc/self/fd/7'],
-  ])('reports %j', (lines_) => {
-    const hits = lines(workdirProcFd, `FROM alpine\n${lines_}\n`);
+  ])('reports %j', (lines) => {
+    const hits = findingLinesOf(workdirProcFd, `FROM alpine\n${lines}\n`);
 
-    expect(hits.at(-1)).toBe(lines_.split('\n').length + 1);
+    expect(hits.at(-1)).toBe(lines.split('\n').length + 1);
   });
 
   it.each([
@@ -121,12 +115,12 @@ describe('workdir-proc-fd', () => {
     ['WORKDIR /processes'],
     ['WORKDIR /app\nWORKDIR proc'],
   ])('accepts %s', (line) => {
-    expect(lines(workdirProcFd, `FROM alpine\n${line}\n`)).toEqual([]);
+    expect(findingLinesOf(workdirProcFd, `FROM alpine\n${line}\n`)).toEqual([]);
   });
 
   it('checks build stages too', () => {
     const text = 'FROM alpine AS b\nWORKDIR /proc/self/fd/7\nFROM alpine\n';
 
-    expect(lines(workdirProcFd, text)).toEqual([2]);
+    expect(findingLinesOf(workdirProcFd, text)).toEqual([2]);
   });
 });

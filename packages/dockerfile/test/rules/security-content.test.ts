@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  lintDockerfile,
-  parseDockerfile,
-  type LintRule,
-} from '../../src/index';
-import {
   debugToolsInFinalStage,
   multiStageBuild,
   sudoInstalled,
 } from '../../src/rules/sec-content';
 import { chmod777, isWorldWritable } from '../../src/rules/sec-permissions';
-
-function findings(rule: LintRule, text: string) {
-  return lintDockerfile(parseDockerfile(text, 'Dockerfile'), [rule]).findings;
-}
-
-function lines(rule: LintRule, text: string): number[] {
-  return findings(rule, text).map((f) => f.location.line ?? 0);
-}
+import { findingLinesOf, findingsOf } from './support';
 
 describe('multi-stage-build', () => {
   it.each([
@@ -32,7 +20,7 @@ describe('multi-stage-build', () => {
     ['FROM ubuntu:24.04\nRUN sudo apt-get install -y gcc-12\n', 2],
     ['FROM golang:1.23 AS base\nFROM base\n', 1],
   ])('reports %j on line %i', (text, line) => {
-    expect(lines(multiStageBuild, text)).toEqual([line]);
+    expect(findingLinesOf(multiStageBuild, text)).toEqual([line]);
   });
 
   it.each([
@@ -47,13 +35,13 @@ describe('multi-stage-build', () => {
     ['FROM debian\nRUN apt-get install -y gcc\nRUN apt-get purge -y gcc\n'],
     ['FROM alpine\nRUN apk add --no-cache ca-certificates\n'],
   ])('accepts %j', (text) => {
-    expect(lines(multiStageBuild, text)).toEqual([]);
+    expect(findingLinesOf(multiStageBuild, text)).toEqual([]);
   });
 
   it('names the installed tools', () => {
     const text = 'FROM debian\nRUN apt-get install -y gcc=4:12 make\n';
 
-    expect(findings(multiStageBuild, text).map((f) => f.message)).toEqual([
+    expect(findingsOf(multiStageBuild, text).map((f) => f.message)).toEqual([
       "installs build tools ('gcc', 'make') into the final image; build in an earlier stage and copy only the result",
     ]);
   });
@@ -68,7 +56,9 @@ describe('debug-tools-in-final-stage', () => {
     ['RUN zypper --non-interactive in vim openssh-server'],
     ['RUN apt-get -o Dpkg::Options::=--force-confold install -y telnet'],
   ])('reports %s', (run) => {
-    expect(lines(debugToolsInFinalStage, `FROM debian\n${run}\n`)).toEqual([2]);
+    expect(
+      findingLinesOf(debugToolsInFinalStage, `FROM debian\n${run}\n`),
+    ).toEqual([2]);
   });
 
   it('ignores tools installed only in a build stage', () => {
@@ -79,7 +69,7 @@ describe('debug-tools-in-final-stage', () => {
       '',
     ].join('\n');
 
-    expect(lines(debugToolsInFinalStage, text)).toEqual([]);
+    expect(findingLinesOf(debugToolsInFinalStage, text)).toEqual([]);
   });
 
   it('follows the final stage back through the stages it is built on', () => {
@@ -90,14 +80,14 @@ describe('debug-tools-in-final-stage', () => {
       '',
     ].join('\n');
 
-    expect(lines(debugToolsInFinalStage, text)).toEqual([2]);
+    expect(findingLinesOf(debugToolsInFinalStage, text)).toEqual([2]);
   });
 
   it('ignores tools removed again', () => {
     const text =
       'FROM debian\nRUN apt-get install -y curl && curl -o x y && apt-get purge -y curl\n';
 
-    expect(lines(debugToolsInFinalStage, text)).toEqual([]);
+    expect(findingLinesOf(debugToolsInFinalStage, text)).toEqual([]);
   });
 });
 
@@ -107,7 +97,7 @@ describe('sudo-installed', () => {
     ['RUN apk add sudo'],
     ['RUN dnf install -y sudo'],
   ])('reports %s', (run) => {
-    expect(lines(sudoInstalled, `FROM debian\n${run}\n`)).toEqual([2]);
+    expect(findingLinesOf(sudoInstalled, `FROM debian\n${run}\n`)).toEqual([2]);
   });
 
   it('ignores sudo in a build stage and the word in other commands', () => {
@@ -119,7 +109,7 @@ describe('sudo-installed', () => {
       '',
     ].join('\n');
 
-    expect(lines(sudoInstalled, text)).toEqual([]);
+    expect(findingLinesOf(sudoInstalled, text)).toEqual([]);
   });
 });
 
@@ -135,7 +125,7 @@ describe('chmod-777', () => {
     ['COPY --chmod=777 app /app'],
     ['ADD --chmod=o+w app.tar /app'],
   ])('reports %s', (line) => {
-    expect(lines(chmod777, `FROM alpine\n${line}\n`)).toEqual([2]);
+    expect(findingLinesOf(chmod777, `FROM alpine\n${line}\n`)).toEqual([2]);
   });
 
   it.each([
@@ -145,13 +135,13 @@ describe('chmod-777', () => {
     ['RUN chmod +x /app/run'],
     ['COPY --chmod=644 app /app'],
   ])('accepts %s', (line) => {
-    expect(lines(chmod777, `FROM alpine\n${line}\n`)).toEqual([]);
+    expect(findingLinesOf(chmod777, `FROM alpine\n${line}\n`)).toEqual([]);
   });
 
   it('ignores build stages', () => {
     const text = 'FROM alpine AS b\nRUN chmod 777 /x\nFROM alpine\n';
 
-    expect(lines(chmod777, text)).toEqual([]);
+    expect(findingLinesOf(chmod777, text)).toEqual([]);
   });
 });
 

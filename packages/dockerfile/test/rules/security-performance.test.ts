@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lintDockerfile, parseDockerfile } from '../../src/index';
 import { SECURITY_RULES } from '../../src/rules/security';
+import { configWith } from './support';
 
 /**
  * Lints with every security rule and returns the number of findings.
@@ -10,16 +11,7 @@ import { SECURITY_RULES } from '../../src/rules/security';
  */
 function lintAll(text: string): number {
   const dockerfile = parseDockerfile(text, 'Dockerfile');
-  const options = { allowedBaseImages: ['alpine:*', 'a*b*c*d*e*f'] };
-  const config = {
-    rules: new Map(),
-    options: {
-      allowedRegistries: [],
-      labelSchema: {},
-      strictLabels: false,
-      ...options,
-    },
-  };
+  const config = configWith({ allowedBaseImages: ['alpine:*', 'a*b*c*d*e*f'] });
   return lintDockerfile(dockerfile, SECURITY_RULES, config).findings.length;
 }
 

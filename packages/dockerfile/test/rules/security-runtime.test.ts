@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  lintDockerfile,
-  parseDockerfile,
-  type LintRule,
-} from '../../src/index';
+import { lintDockerfile, parseDockerfile } from '../../src/index';
 import {
   exposeSsh,
   healthcheckMissing,
   userRequired,
 } from '../../src/rules/sec-runtime';
 import { ignoreWithoutReason } from '../../src/rules/sec-suppressions';
-
-function findings(rule: LintRule, text: string) {
-  return lintDockerfile(parseDockerfile(text, 'Dockerfile'), [rule]).findings;
-}
+import { findingLinesOf } from './support';
 
 /** Lints with the rule that the ignore comments in these tests name. */
 function ignoreFindings(text: string) {
@@ -24,10 +17,6 @@ function ignoreFindings(text: string) {
   ).findings.filter((f) => f.ruleId === ignoreWithoutReason.id);
 }
 
-function lines(rule: LintRule, text: string): number[] {
-  return findings(rule, text).map((f) => f.location.line ?? 0);
-}
-
 describe('user-required', () => {
   it.each([
     ['FROM alpine\nCMD ["app"]\n', 1],
@@ -36,7 +25,7 @@ describe('user-required', () => {
     ['FROM alpine AS b\nUSER app\nFROM alpine\n', 3],
     ['FROM alpine\nONBUILD USER app\n', 1],
   ])('reports %j on line %i', (text, line) => {
-    expect(lines(userRequired, text)).toEqual([line]);
+    expect(findingLinesOf(userRequired, text)).toEqual([line]);
   });
 
   it.each([
@@ -47,7 +36,7 @@ describe('user-required', () => {
     ['FROM alpine AS base\nUSER app\nFROM base\n'],
     ['FROM gcr.io/distroless/static-debian12:nonroot\n'],
   ])('accepts %j', (text) => {
-    expect(lines(userRequired, text)).toEqual([]);
+    expect(findingLinesOf(userRequired, text)).toEqual([]);
   });
 });
 
@@ -57,7 +46,7 @@ describe('healthcheck-missing', () => {
     ['FROM alpine AS a\nHEALTHCHECK NONE\nFROM alpine\n', 3],
     ['FROM alpine\nONBUILD HEALTHCHECK CMD true\n', 1],
   ])('reports %j on line %i', (text, line) => {
-    expect(lines(healthcheckMissing, text)).toEqual([line]);
+    expect(findingLinesOf(healthcheckMissing, text)).toEqual([line]);
   });
 
   it.each([
@@ -65,7 +54,7 @@ describe('healthcheck-missing', () => {
     ['FROM alpine\nHEALTHCHECK NONE\n'],
     ['FROM alpine AS a\nHEALTHCHECK NONE\nFROM a AS b\nFROM b\n'],
   ])('accepts %j', (text) => {
-    expect(lines(healthcheckMissing, text)).toEqual([]);
+    expect(findingLinesOf(healthcheckMissing, text)).toEqual([]);
   });
 });
 
@@ -73,7 +62,7 @@ describe('expose-ssh', () => {
   it.each([['EXPOSE 22'], ['EXPOSE 80 22/tcp'], ['EXPOSE 20-25']])(
     'reports %s',
     (line) => {
-      expect(lines(exposeSsh, `FROM alpine\n${line}\n`)).toEqual([2]);
+      expect(findingLinesOf(exposeSsh, `FROM alpine\n${line}\n`)).toEqual([2]);
     },
   );
 
@@ -83,13 +72,13 @@ describe('expose-ssh', () => {
     ['EXPOSE $PORT'],
     ['EXPOSE 8022'],
   ])('accepts %s', (line) => {
-    expect(lines(exposeSsh, `FROM alpine\n${line}\n`)).toEqual([]);
+    expect(findingLinesOf(exposeSsh, `FROM alpine\n${line}\n`)).toEqual([]);
   });
 
   it('ignores a build stage', () => {
     const text = 'FROM alpine AS b\nEXPOSE 22\nFROM alpine\n';
 
-    expect(lines(exposeSsh, text)).toEqual([]);
+    expect(findingLinesOf(exposeSsh, text)).toEqual([]);
   });
 });
 

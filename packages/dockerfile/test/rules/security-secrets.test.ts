@@ -5,17 +5,9 @@ import {
   formatLintText,
   lintDockerfile,
   parseDockerfile,
-  type LintRule,
 } from '../../src/index';
 import { copySecretFile, secretInEnvOrArg } from '../../src/rules/sec-secrets';
-
-function lint(rule: LintRule, text: string) {
-  return lintDockerfile(parseDockerfile(text, 'Dockerfile'), [rule]);
-}
-
-function lines(rule: LintRule, text: string): number[] {
-  return lint(rule, text).findings.map((f) => f.location.line ?? 0);
-}
+import { findingLinesOf, findingsOf, reportOf } from './support';
 
 const CANARY = 'canary-7f3a9c1e5b2d4086';
 const GITHUB_TOKEN = `ghp_${'a1B2c3D4e5'.repeat(4)}`.slice(0, 40);
@@ -40,7 +32,9 @@ describe('secret-in-env-or-arg', () => {
     ],
     ['ENV KEY="-----BEGIN RSA PRIVATE KEY-----"', 'a private key header'],
   ])('reports %s (%s)', (line) => {
-    expect(lines(secretInEnvOrArg, `FROM alpine\n${line}\n`)).toEqual([2]);
+    expect(findingLinesOf(secretInEnvOrArg, `FROM alpine\n${line}\n`)).toEqual([
+      2,
+    ]);
   });
 
   it.each([
@@ -56,20 +50,22 @@ describe('secret-in-env-or-arg', () => {
     ['ENV DB=postgres://app@db/app', 'a URL without a password'],
     ['ENV DB=postgres://app:$DB_PASS@db/app', 'a URL password from a variable'],
   ])('accepts %s (%s)', (line) => {
-    expect(lines(secretInEnvOrArg, `FROM alpine\n${line}\n`)).toEqual([]);
+    expect(findingLinesOf(secretInEnvOrArg, `FROM alpine\n${line}\n`)).toEqual(
+      [],
+    );
   });
 
   it('reports a global ARG before the first FROM', () => {
-    expect(lines(secretInEnvOrArg, 'ARG GITHUB_TOKEN\nFROM alpine\n')).toEqual([
-      1,
-    ]);
+    expect(
+      findingLinesOf(secretInEnvOrArg, 'ARG GITHUB_TOKEN\nFROM alpine\n'),
+    ).toEqual([1]);
   });
 
   it('names the variable and recommends a secret mount', () => {
-    const [finding] = lint(
+    const [finding] = findingsOf(
       secretInEnvOrArg,
       'FROM a\nENV MY_PASSWORD=x\n',
-    ).findings;
+    );
 
     expect(finding?.message).toBe(
       "'MY_PASSWORD' is named like a secret; pass secrets with RUN --mount=type=secret, not ENV",
@@ -79,7 +75,7 @@ describe('secret-in-env-or-arg', () => {
   it('reports one finding for an instruction with several secrets', () => {
     const text = 'FROM a\nENV API_KEY=one1 DB_PASSWORD=two2\n';
 
-    const findings = lint(secretInEnvOrArg, text).findings;
+    const findings = findingsOf(secretInEnvOrArg, text);
 
     expect(findings.map((f) => f.message)).toEqual([
       "'API_KEY' is named like a secret; 'DB_PASSWORD' is named like a secret; pass secrets with RUN --mount=type=secret, not ENV",
@@ -116,7 +112,7 @@ describe('secret-in-env-or-arg masking', () => {
   });
 
   it('masks the value with *** in the source lines', () => {
-    const report = lint(secretInEnvOrArg, dockerfile(CANARY));
+    const report = reportOf(secretInEnvOrArg, dockerfile(CANARY));
 
     expect(report.lines.slice(1, 3)).toEqual([
       'ENV API_TOKEN=*** OTHER=1',
@@ -125,11 +121,8 @@ describe('secret-in-env-or-arg masking', () => {
   });
 
   it('keeps fingerprints when only the secret value changes', () => {
-    const before = lint(secretInEnvOrArg, dockerfile(CANARY)).findings;
-    const after = lint(
-      secretInEnvOrArg,
-      dockerfile(`${CANARY}-rotated`),
-    ).findings;
+    const before = findingsOf(secretInEnvOrArg, dockerfile(CANARY));
+    const after = findingsOf(secretInEnvOrArg, dockerfile(`${CANARY}-rotated`));
 
     expect(after.map((f) => f.fingerprint)).toEqual(
       before.map((f) => f.fingerprint),
@@ -137,7 +130,7 @@ describe('secret-in-env-or-arg masking', () => {
   });
 
   it('masks a token used as a variable name', () => {
-    const report = lint(secretInEnvOrArg, `FROM a\nARG ${GITHUB_TOKEN}\n`);
+    const report = reportOf(secretInEnvOrArg, `FROM a\nARG ${GITHUB_TOKEN}\n`);
 
     expect(JSON.stringify(report)).not.toContain(GITHUB_TOKEN);
     expect(report.findings).toHaveLength(1);
@@ -162,7 +155,9 @@ describe('copy-secret-file', () => {
     ['COPY ["secrets/.env", "/app/"]'],
     ['ONBUILD COPY .env /app/'],
   ])('reports %s', (line) => {
-    expect(lines(copySecretFile, `FROM alpine\n${line}\n`)).toEqual([2]);
+    expect(findingLinesOf(copySecretFile, `FROM alpine\n${line}\n`)).toEqual([
+      2,
+    ]);
   });
 
   it.each([
@@ -176,14 +171,16 @@ describe('copy-secret-file', () => {
     ['COPY $CONFIG /app/'],
     ['COPY <<EOF /app/.env\nA=1\nEOF'],
   ])('accepts %s', (line) => {
-    expect(lines(copySecretFile, `FROM alpine\n${line}\n`)).toEqual([]);
+    expect(findingLinesOf(copySecretFile, `FROM alpine\n${line}\n`)).toEqual(
+      [],
+    );
   });
 
   it('names each offending source with what it holds', () => {
-    const [finding] = lint(
+    const [finding] = findingsOf(
       copySecretFile,
       'FROM a\nCOPY .npmrc app/ /\n',
-    ).findings;
+    );
 
     expect(finding?.message).toBe(
       "copies '.npmrc' (npm registry token) into the image; use a secret mount instead",
