@@ -52,3 +52,72 @@ export {
 } from './credentials/provider';
 export { credentialHost } from './credentials/host';
 export { secretForms } from './credentials/secrets';
+export {
+  RegistryClient,
+  type CallOptions,
+  type ManifestUpload,
+  type PushReferrerResult,
+} from './registry/client';
+export {
+  parseConfig,
+  RegistryImageSource,
+  type RegistrySourceOptions,
+} from './registry/registry-source';
+export type {
+  RegistryClientOptions,
+  RegistryLimits,
+  RetryPolicy,
+} from './registry/options';
+export type { Clock } from './registry/clock';
+export type { FetchedManifest } from './registry/manifest-parse';
+export type { PutManifestResult } from './registry/manifests';
+export type {
+  BlobUpload,
+  PushBlobOptions,
+  PushBlobResult,
+} from './registry/upload';
+export type { ListTagsOptions } from './registry/tags';
+export { referrersTag, type ListReferrersOptions } from './registry/referrers';
+export {
+  formatPlatform,
+  matchesPlatform,
+  parsePlatform,
+  runnerPlatform,
+  selectManifests,
+} from './registry/platform';
+export type { RepositoryRef } from './registry/names';
+export {
+  walkLayers,
+  type LayerInput,
+  type LayerSummary,
+  type WalkOptions,
+  type WalkProblem,
+  type WalkResult,
+} from './walk/walk';
+export { walkImage, type WalkImageOptions } from './walk/walk-image';
+export { DEFAULT_WALK_LIMITS, type WalkLimits } from './walk/limits';
+export type {
+  FileInfo,
+  FileSystemView,
+  FileType,
+  Resolution,
+  ResolveFailure,
+} from './walk/view';
+export type {
+  SkipReason,
+  WalkedFile,
+  WalkSubscriber,
+} from './walk/subscribers';
+export type { AnomalyKind, WalkAnomaly } from './walk/layer-apply';
+export type { Compression } from './walk/decompress';
+export {
+  OciArchiveSource,
+  OciLayoutSource,
+  type LocalSourceOptions,
+  type OciSourceOptions,
+} from './sources/oci-layout';
+export {
+  DockerArchiveSource,
+  type DockerArchiveOptions,
+} from './sources/docker-archive';
+export { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './sources/limits';
