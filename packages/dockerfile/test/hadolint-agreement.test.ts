@@ -30,8 +30,23 @@ const cases: HadolintCase[] = available
       JSON.parse(
         readFileSync(corpusPath('dockerfile-lint/hadolint/cases.json'), 'utf8'),
       ) as { cases: HadolintCase[] }
-    ).cases
+    ).cases.map(repairCase)
   : [];
+
+/**
+ * One transcribed case carries the first line of its Dockerfile in the
+ * rule field (`"FROM scratch\nDL3045"`); put that line back in front.
+ */
+function repairCase(testCase: HadolintCase): HadolintCase {
+  const lines = testCase.rule.split('\n');
+  if (lines.length === 1) return testCase;
+  const rule = lines.pop() as string;
+  return {
+    ...testCase,
+    rule,
+    dockerfile: `${lines.join('\n')}\n${testCase.dockerfile}`,
+  };
+}
 
 /** Rules with a hadolint alias, keyed by that alias. */
 const byAlias = new Map<string, LintRule>(
