@@ -10,8 +10,9 @@ const ALLOWED: Record<string, string[]> = {
   dockerfile: ['findings'],
   github: ['findings'],
   oci: ['findings'],
+  inventory: ['findings', 'oci'],
   'test-support': ['findings'],
-  cli: ['findings', 'dockerfile', 'github'],
+  cli: ['findings', 'dockerfile', 'github', 'oci'],
 };
 
 function sourceFiles(dir: string): string[] {

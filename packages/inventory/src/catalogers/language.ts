@@ -1,0 +1,6 @@
+import type { Cataloger } from '../types';
+
+/** Language package catalogers: npm, Python, Java, Ruby, PHP, .NET. */
+export function languageCatalogers(): Cataloger[] {
+  return [];
+}
