@@ -52,3 +52,14 @@ export {
   type LintRun,
 } from './run';
 export { describeRule, ruleHelpMarkdown } from './describe';
+export {
+  findLayerSource,
+  mapLayersToDockerfile,
+  type DockerfileLines,
+  type ImageHistoryEntry,
+  type LayerLineMap,
+  type LayerOrigin,
+  type LayerSource,
+} from './history-map';
+export { parseCreatedBy, type CreatedBy } from './created-by';
+export { attributeFindings, NO_DOCKERFILE_NOTE } from './attribute-findings';
