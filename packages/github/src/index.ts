@@ -31,3 +31,70 @@ export {
   type AnnotationChoice,
   type AnnotationLevel,
 } from './annotations';
+export {
+  commentMarker,
+  comparePullRequestFindings,
+  COMMENT_MAX_CHARACTERS,
+  cutComment,
+  renderPullRequestComment,
+  type ExceptionExpiry,
+  type ExpiringException,
+  type PullRequestReportInput,
+  type PullRequestView,
+} from './pr-view';
+export {
+  isOwnComment,
+  upsertStickyComment,
+  type StickyCommentRequest,
+  type StickyCommentResult,
+} from './pr-comment';
+export {
+  addedLines,
+  findingMarker,
+  postReviewComments,
+  type ReviewCounts,
+  type ReviewRequest,
+  type ReviewResult,
+} from './pr-review';
+export {
+  createGitHubClient,
+  describeGitHubError,
+  GITHUB_API_URL,
+  GitHubError,
+  isCodeScanningOff,
+  redactTokens,
+  toGitHubError,
+  type GitHubClient,
+  type GitHubClientOptions,
+  type GitHubErrorCode,
+} from './client';
+export {
+  resolveCommitAndRef,
+  SARIF_MAX_GZIP_BYTES,
+  uploadSarif,
+  type CommitAndRef,
+  type UploadSarifRequest,
+  type UploadSarifResult,
+} from './code-scanning';
+export {
+  CHECK_ANNOTATIONS_MAX,
+  CHECK_ANNOTATIONS_PER_REQUEST,
+  checkAnnotations,
+  publishCheckRun,
+  type CheckAnnotation,
+  type CheckRunRequest,
+  type CheckRunResult,
+} from './check-run';
+export {
+  plainText,
+  sendWebhook,
+  signWebhookBody,
+  verifyWebhookSignature,
+  WEBHOOK_SIGNATURE_HEADER,
+  webhookPayload,
+  type WebhookFinding,
+  type WebhookMeta,
+  type WebhookPayload,
+  type WebhookRequest,
+  type WebhookResult,
+} from './webhook';

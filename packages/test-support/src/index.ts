@@ -64,3 +64,21 @@ export {
   type TarOptions,
   type ZstdOptions,
 } from './image-builder';
+export {
+  loadGitHubDescription,
+  startGitHubApi,
+  type DescriptionLoad,
+  type DoubleReply,
+  type DoubleRequest,
+  type GitHubApi,
+  type GitHubApiOptions,
+  type GitHubDescriptionName,
+  type GitHubFault,
+  type PullFile,
+  type RecordedCall,
+  type SarifProcessing,
+  type SarifUpload,
+  type StoredCheckRun,
+  type StoredComment,
+  type StoredReview,
+} from './github-api';
