@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { OciError } from './errors';
+import { shorten } from './text';
 
 /** A validated `algorithm:hex` content digest. */
 export type Digest = string & { readonly __brand: 'Digest' };
@@ -56,8 +57,4 @@ export function sha256Digest(bytes: Uint8Array | string): Digest {
 /** A hash for verifying a stream against an expected digest. */
 export function hasherFor(digest: Digest): Hash {
   return createHash(splitDigest(digest).algorithm);
-}
-
-function shorten(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -59,10 +59,10 @@ export {
   type PushReferrerResult,
 } from './registry/client';
 export {
-  parseConfig,
   RegistryImageSource,
   type RegistrySourceOptions,
 } from './registry/registry-source';
+export { parseConfig, type ConfigLimits } from './config';
 export type {
   RegistryClientOptions,
   RegistryLimits,
@@ -84,7 +84,7 @@ export {
   parsePlatform,
   runnerPlatform,
   selectManifests,
-} from './registry/platform';
+} from './platform';
 export type { RepositoryRef } from './registry/names';
 export {
   walkLayers,
@@ -121,3 +121,35 @@ export {
   type DockerArchiveOptions,
 } from './sources/docker-archive';
 export { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './sources/limits';
+export {
+  createImageClient,
+  imageCacheDir,
+  openImageDestination,
+  openImageSource,
+  openSourceAt,
+  type OpenImageOptions,
+} from './open';
+export {
+  describeImage,
+  type ConfigDescription,
+  type HistoryDescription,
+  type ImageDescription,
+  type LayerDescription,
+} from './describe';
+export {
+  copyImage,
+  type CopyOptions,
+  type CopyResult,
+  type CopySource,
+} from './copy/copy-image';
+export { LocatedImageSource } from './copy/located-source';
+export type {
+  BlobOrigin,
+  BlobOutcome,
+  ImageDestination,
+} from './copy/destination';
+export { inspectImage, type InspectOptions } from './inspect';
+export {
+  copyLocations,
+  type CopyLocationsOptions,
+} from './copy/copy-locations';

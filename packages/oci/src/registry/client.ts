@@ -20,6 +20,7 @@ import { checkRepository, type RepositoryRef } from './names';
 import {
   settingsFrom,
   type RegistryClientOptions,
+  type RegistryLimits,
   type Settings,
 } from './options';
 import type { PagingDeps } from './pages';
@@ -40,6 +41,7 @@ import { digestOf } from './verify';
 import {
   blobExists,
   deleteBlob,
+  mountBlob,
   pushBlob,
   type BlobUpload,
   type PushBlobOptions,
@@ -92,6 +94,11 @@ export class RegistryClient {
     this.session = this.newSession();
     this.cache = cacheDir ? BlobCache.at(cacheDir) : BlobCache.temporary();
     this.blobs = this.newFetcher();
+  }
+
+  /** The caps this client reads within. */
+  get limits(): Readonly<RegistryLimits> {
+    return this.settings.limits;
   }
 
   /** Checks that a registry answers and learns how to authenticate. */
@@ -205,6 +212,21 @@ export class RegistryClient {
   ): Promise<PushBlobResult> {
     return this.inRepo(repo, options, (signal) =>
       pushBlob(this.uploadDeps(), repo, blob, { ...options, signal }),
+    );
+  }
+
+  /**
+   * Mounts a blob from another repository of the same registry without
+   * sending its bytes; false when the registry declines.
+   */
+  mountBlob(
+    repo: RepositoryRef,
+    digest: Digest,
+    from: string,
+    options?: CallOptions,
+  ): Promise<boolean> {
+    return this.inRepo(repo, options, (signal) =>
+      mountBlob(this.uploadDeps(), repo, digest, from, signal),
     );
   }
 

@@ -1,4 +1,5 @@
 import { parseDigest, type Digest } from '../digest';
+import type { ManifestCaps } from '../documents';
 import { OciError } from '../errors';
 import { MANIFEST_MEDIA_TYPES, MediaType } from '../media-types';
 import type { Descriptor } from '../types';
@@ -10,11 +11,7 @@ import {
   readCapped,
 } from './body';
 import type { BlobCache } from './cache';
-import {
-  parseManifest,
-  type FetchedManifest,
-  type ManifestCaps,
-} from './manifest-parse';
+import { parseManifest, type FetchedManifest } from './manifest-parse';
 import {
   parseManifestRef,
   repositoryPath,

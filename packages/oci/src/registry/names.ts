@@ -1,5 +1,6 @@
 import { parseDigest, type Digest } from '../digest';
 import { OciError } from '../errors';
+import { shorten } from '../text';
 
 /** A repository on a registry, as the client addresses it. */
 export interface RepositoryRef {
@@ -96,9 +97,4 @@ export function isLoopback(host: string): boolean {
 /** The URL path of an API endpoint in a repository. */
 export function repositoryPath(ref: RepositoryRef, rest: string): string {
   return `/v2/${ref.repository}/${rest}`;
-}
-
-/** Shortens untrusted text for a message. */
-export function shorten(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }

@@ -1,4 +1,6 @@
 import { silentLogger, type Logger } from '@imagegate/findings';
+import { DEFAULT_CONFIG_LIMITS } from '../config';
+import { DEFAULT_MANIFEST_CAPS } from '../documents';
 import type { CredentialProvider } from '../source';
 import { systemClock, type Clock } from './clock';
 
@@ -10,7 +12,10 @@ export interface RegistryLimits {
   indexChildren: number;
   /** Most layers of a manifest; 1,000 by default. */
   layers: number;
-  /** Largest image config read, in bytes; 8 MiB by default. */
+  /**
+   * Largest image config read, in bytes; an image source skips a bigger
+   * one with a warning. 8 MiB by default.
+   */
   configBytes: number;
   /** Most redirects followed for one request; 20 by default. */
   redirects: number;
@@ -82,8 +87,6 @@ export interface Settings {
   userAgent: string;
 }
 
-const MiB = 1024 * 1024;
-
 /** Fills in the defaults. */
 export function settingsFrom(options: RegistryClientOptions): Settings {
   return {
@@ -114,10 +117,10 @@ const DEFAULT_RETRY: RetryPolicy = {
 };
 
 const DEFAULT_LIMITS: RegistryLimits = {
-  manifestBytes: 4 * MiB,
-  indexChildren: 1000,
-  layers: 1000,
-  configBytes: 8 * MiB,
+  manifestBytes: DEFAULT_MANIFEST_CAPS.manifestBytes,
+  indexChildren: DEFAULT_MANIFEST_CAPS.indexChildren,
+  layers: DEFAULT_MANIFEST_CAPS.layers,
+  configBytes: DEFAULT_CONFIG_LIMITS.maxConfigBytes,
   redirects: 20,
   pages: 1000,
 };

@@ -1,9 +1,15 @@
 import { parseDigest, splitDigest, type Digest } from '../digest';
+import {
+  checkedArray,
+  isObject,
+  parseDescriptor,
+  parseJson,
+} from '../documents';
 import { OciError } from '../errors';
 import { MediaType } from '../media-types';
 import type { Descriptor, ImageIndex } from '../types';
 import { discard, header } from './body';
-import { toDescriptor, type FetchedManifest } from './manifest-parse';
+import type { FetchedManifest } from './manifest-parse';
 import { checkDigests, fetchManifest, type ManifestDeps } from './manifests';
 import { repositoryPath, type RepositoryRef } from './names';
 import { readPages, type PagingDeps } from './pages';
@@ -96,23 +102,12 @@ async function fromApi(
 }
 
 function decodeIndex(body: Buffer, cap: number, what: string): Descriptor[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new OciError('bad-manifest', `${what}: the answer is not JSON`);
-  }
-  const list = (parsed as { manifests?: unknown } | null)?.manifests;
-  if (!Array.isArray(list)) {
+  const doc = parseJson(body, what);
+  if (!isObject(doc)) {
     throw new OciError('bad-manifest', `${what}: the answer is not an index`);
   }
-  if (list.length > cap) {
-    throw new OciError(
-      'limit',
-      `${what}: more than ${cap} referrers on one page`,
-    );
-  }
-  return list.map((d, i) => toDescriptor(d, `${what}, entry ${i}`));
+  const list = checkedArray(doc.manifests, 'manifests', cap, what);
+  return list.map((d, i) => parseDescriptor(d, `${what}, entry ${i}`));
 }
 
 async function fromTag(

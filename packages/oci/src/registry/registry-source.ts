@@ -1,21 +1,22 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from '@imagegate/findings';
 import { silentLogger } from '@imagegate/findings';
-import { isDigest, parseDigest } from '../digest';
+import { DEFAULT_CONFIG_LIMITS, readConfig } from '../config';
+import { isDigest } from '../digest';
 import { OciError } from '../errors';
-import { MediaType } from '../media-types';
+import {
+  checkPlatform,
+  formatPlatform,
+  platformOf,
+  runnerPlatform,
+  selectManifests,
+} from '../platform';
 import type { ImageSource, PlatformChoice, ResolvedImage } from '../source';
-import type { Descriptor, ImageConfig, Platform } from '../types';
+import type { Descriptor, Platform } from '../types';
 import { RegistryClient } from './client';
 import type { FetchedManifest } from './manifest-parse';
 import type { RepositoryRef } from './names';
 import type { RegistryClientOptions } from './options';
-import {
-  formatPlatform,
-  matchesPlatform,
-  runnerPlatform,
-  selectManifests,
-} from './platform';
 
 /** Where the image is, and the client to reach it with. */
 export interface RegistrySourceOptions extends RepositoryRef {
@@ -29,11 +30,6 @@ export interface RegistrySourceOptions extends RepositoryRef {
 }
 
 type ImageManifestFetched = Extract<FetchedManifest, { kind: 'image' }>;
-
-const CONFIG_TYPES = new Set<string>([
-  MediaType.ociConfig,
-  MediaType.dockerConfig,
-]);
 
 /**
  * An image in a registry as an `ImageSource`. A tag is resolved with a
@@ -109,13 +105,7 @@ export class RegistryImageSource implements ImageSource {
     platform: PlatformChoice | undefined,
   ): Promise<ResolvedImage> {
     const image = await this.withConfig(fetched, undefined);
-    const wanted = platform === 'all' ? undefined : platform;
-    if (wanted && !matchesPlatform(image.platform as Platform, wanted)) {
-      throw new OciError(
-        'no-platform',
-        `${this.name} is a single-platform image for ${formatPlatform(image.platform)}, not ${formatPlatform(wanted)}`,
-      );
-    }
+    checkPlatform(image.platform, platform, this.name);
     return image;
   }
 
@@ -146,18 +136,19 @@ export class RegistryImageSource implements ImageSource {
     platform: Platform | undefined,
   ): Promise<ResolvedImage> {
     const descriptor = fetched.manifest.config;
-    if (!CONFIG_TYPES.has(descriptor.mediaType)) {
-      throw new OciError(
-        'unsupported',
-        `${this.name}: manifest ${fetched.digest} has config type '${descriptor.mediaType}'; it is not a container image`,
-      );
-    }
-    // Limitation: a config over the configBytes cap (8 MiB) fails the
-    // resolve instead of being trimmed with a warning.
-    const bytes = await this.client.getBlob(this.repo, descriptor);
-    const config = parseConfig(
-      bytes,
+    const { configBytes, layers } = this.client.limits;
+    const config = await readConfig(
+      descriptor,
       `config ${descriptor.digest} of ${this.name}`,
+      (maxBytes) => this.client.getBlob(this.repo, descriptor, { maxBytes }),
+      {
+        limits: {
+          ...DEFAULT_CONFIG_LIMITS,
+          maxConfigBytes: configBytes,
+          maxLayers: layers,
+        },
+        logger: this.logger,
+      },
     );
     return {
       digest: fetched.digest,
@@ -168,43 +159,4 @@ export class RegistryImageSource implements ImageSource {
       platform: platform ?? platformOf(config),
     };
   }
-}
-
-function platformOf(config: ImageConfig): Platform {
-  return {
-    os: config.os,
-    architecture: config.architecture,
-    ...(config.variant ? { variant: config.variant } : {}),
-  };
-}
-
-/** Parses an image config, checking the fields imagegate relies on. */
-export function parseConfig(bytes: Uint8Array, where: string): ImageConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch {
-    throw new OciError('bad-manifest', `${where} is not valid JSON`);
-  }
-  const config = value as Partial<ImageConfig> | null;
-  if (
-    typeof config?.os !== 'string' ||
-    typeof config.architecture !== 'string'
-  ) {
-    throw new OciError('bad-manifest', `${where} has no os and architecture`);
-  }
-  const diffIds: unknown = config.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds)) {
-    throw new OciError('bad-manifest', `${where} has no rootfs.diff_ids`);
-  }
-  diffIds.forEach((id, i) =>
-    parseDigest(String(id), `${where} diff_ids[${i}]`),
-  );
-  if (config.history !== undefined && !Array.isArray(config.history)) {
-    throw new OciError(
-      'bad-manifest',
-      `${where} has a history that is not a list`,
-    );
-  }
-  return config as ImageConfig;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Logger } from '@imagegate/findings';
 import { Agent } from 'undici';
 import { OciError } from '../errors';
@@ -23,13 +23,15 @@ export interface AgentOptions {
 /**
  * Builds the connection pools. The trusted CAs are the system's, those in
  * `NODE_EXTRA_CA_CERTS` and those in the CA file: Node drops the first two
- * as soon as a `ca` option is given, so they are listed explicitly.
+ * as soon as a `ca` option is given, so they are listed explicitly. They
+ * are parsed into one secure context here: given as `ca`, they would be
+ * parsed again for every connection (some 30 ms each).
  */
 export function createAgents(options: AgentOptions): Agents {
-  const ca = trustedCas(options);
+  const secureContext = createSecureContext({ ca: trustedCas(options) });
   const connect = { timeout: options.connectTimeoutMs };
   return {
-    verified: new Agent({ connect: { ...connect, ca } }),
+    verified: new Agent({ connect: { ...connect, secureContext } }),
     unverified: new Agent({
       connect: { ...connect, rejectUnauthorized: false },
     }),

@@ -70,6 +70,34 @@ export async function pushBlob(
   return { digest: blob.digest, outcome: 'uploaded' };
 }
 
+/**
+ * Asks the registry to mount a blob from another repository on it, and
+ * nothing else: true when it did; when it declines (it may, for instance
+ * when the caller cannot pull from `from`), the upload session it opened
+ * instead is cancelled and the answer is false, so the caller can fetch
+ * the bytes only when they are needed.
+ */
+export async function mountBlob(
+  deps: UploadDeps,
+  repo: RepositoryRef,
+  digest: Digest,
+  from: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const blob: BlobUpload = {
+    digest: parseDigest(digest),
+    size: 0,
+    data: new Uint8Array(0),
+  };
+  const started = await startUpload(deps, repo, blob, {
+    mountFrom: from,
+    signal,
+  });
+  if (started === 'mounted') return true;
+  await cancel(deps, { repo, blob, signal, location: started.location });
+  return false;
+}
+
 /** Whether the repository has the blob. */
 export async function blobExists(
   deps: UploadDeps,

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '@imagegate/findings';
+import { parseConfig } from '../config';
 import { parseDigest, sha256Digest, type Digest } from '../digest';
 import { OciError } from '../errors';
 import { MediaType } from '../media-types';
+import { checkPlatform, platformOf } from '../platform';
 import type { ImageSource, PlatformChoice, ResolvedImage } from '../source';
 import type { Descriptor, ImageManifest } from '../types';
 import { sniffCompression } from '../walk/decompress';
 import { TarArchiveStore } from './archive-store';
 import { blobPath, readStoredFile, verifiedStream } from './blob-store';
-import { parseConfig } from './config';
 import {
   parseDockerArchiveManifest,
   selectDockerArchiveEntry,
@@ -17,7 +18,7 @@ import {
 } from './docker-manifest';
 import { sourceLimits, type SourceLimits } from './limits';
 import { OciLayoutReader, type LocalSourceOptions } from './oci-layout';
-import { checkPlatform, platformOf, resolveDescriptor } from './resolver';
+import { resolveDescriptor } from './resolver';
 
 /** Options of a docker archive. */
 export interface DockerArchiveOptions extends LocalSourceOptions {
@@ -190,7 +191,7 @@ export class DockerArchiveSource implements ImageSource {
     configDigest: Digest,
   ): Promise<ResolvedImage> {
     const where = `${this.file}: config`;
-    const config = parseConfig(configBytes, where, this.limits, this.logger);
+    const config = parseConfig(configBytes, where, this.logger, this.limits);
     const layers: ArchiveLayer[] = [];
     for (const path of entry.layers) layers.push(await this.layer(store, path));
     const manifest: ImageManifest = {

@@ -1,5 +1,5 @@
+import { checkedArray, isObject, parseJson } from '../documents';
 import { OciError } from '../errors';
-import { checkedArray, isObject, parseJson } from './documents';
 import type { SourceLimits } from './limits';
 
 /** One image of a docker archive's `manifest.json`. */

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '@imagegate/findings';
+import { isObject, parseJson, parseManifestDocument } from '../documents';
 import { OciError } from '../errors';
 import { MediaType } from '../media-types';
 import type { ImageSource, PlatformChoice, ResolvedImage } from '../source';
@@ -13,8 +14,7 @@ import {
   verifiedStream,
   type BlobStore,
 } from './blob-store';
-import { isObject, parseJson, parseManifestDocument } from './documents';
-import { sourceLimits, type SourceLimits } from './limits';
+import { manifestCaps, sourceLimits, type SourceLimits } from './limits';
 import {
   resolveDescriptor,
   resolveIndex,
@@ -76,7 +76,7 @@ export class OciLayoutReader {
       bytes,
       MediaType.ociIndex,
       `${this.store.name}: index.json`,
-      limits,
+      manifestCaps(limits),
     );
     if (doc.kind !== 'index') {
       throw new OciError(

@@ -1,13 +1,17 @@
 import type { Logger } from '@imagegate/findings';
+import { readConfig } from '../config';
 import type { Digest } from '../digest';
+import { parseManifestDocument } from '../documents';
 import { OciError } from '../errors';
-import { MediaType } from '../media-types';
+import {
+  checkPlatform,
+  platformOf,
+  runnerPlatform,
+  selectManifests,
+} from '../platform';
 import type { PlatformChoice, ResolvedImage } from '../source';
-import type { Descriptor, ImageConfig, ImageIndex, Platform } from '../types';
-import { parseConfig, placeholderConfig } from './config';
-import { parseManifestDocument } from './documents';
-import type { SourceLimits } from './limits';
-import { formatPlatform, platformFit, selectManifests } from './platform';
+import type { Descriptor, ImageConfig, ImageIndex } from '../types';
+import { manifestCaps, type SourceLimits } from './limits';
 
 /** Reads whole blobs, verified against their descriptors. */
 export interface BlobReader {
@@ -23,11 +27,6 @@ export interface ResolveContext {
   /** The source's name, for messages. */
   name: string;
 }
-
-const CONFIG_TYPES: ReadonlySet<string> = new Set([
-  MediaType.ociConfig,
-  MediaType.dockerConfig,
-]);
 
 /**
  * Resolves a descriptor to images: a manifest gives one, an index gives
@@ -59,7 +58,7 @@ async function resolveAt(
     bytes,
     descriptor.mediaType,
     `${where} manifest`,
-    context.limits,
+    manifestCaps(context.limits),
   );
   if (doc.kind === 'index') {
     return resolveIndex(context, doc.index, descriptor, choice, depth);
@@ -87,11 +86,12 @@ export async function resolveIndex(
       `${where}: indexes are nested more than ${context.limits.maxIndexDepth} deep`,
     );
   }
-  const chosen = selectManifests(index, choice, {
+  const chosen = selectManifests(
+    index,
+    choice ?? runnerPlatform(),
+    context.logger,
     where,
-    logger: context.logger,
-    explicit: choice !== undefined,
-  });
+  );
   const parent =
     descriptor === undefined ? undefined : { digest: descriptor.digest, index };
   const images: ResolvedImage[] = [];
@@ -110,7 +110,7 @@ async function imageOf(
   manifestBytes: Uint8Array,
   parent: { digest: Digest; index: ImageIndex } | undefined,
 ): Promise<ResolvedImage> {
-  const config = await readConfig(context, manifest.config);
+  const config = await configOf(context, manifest.config);
   const image: ResolvedImage = {
     digest: descriptor.digest,
     manifest,
@@ -123,61 +123,14 @@ async function imageOf(
   return image;
 }
 
-/**
- * Reads and parses a config. One past `maxConfigBytes` is not read: a
- * placeholder without diff IDs stands in, with a warning, and the scan
- * goes on.
- */
-export async function readConfig(
+function configOf(
   context: ResolveContext,
   descriptor: Descriptor,
 ): Promise<ImageConfig> {
-  const where = `${context.name}: config ${descriptor.digest.slice(0, 19)}`;
-  if (!CONFIG_TYPES.has(descriptor.mediaType)) {
-    throw new OciError(
-      'unsupported',
-      `${where}: media type '${descriptor.mediaType}' is not a container image config`,
-    );
-  }
-  if (descriptor.size > context.limits.maxConfigBytes) {
-    context.logger.warning(
-      `${where} is ${descriptor.size} bytes, past the ` +
-        `${context.limits.maxConfigBytes}-byte limit; it is not read, and ` +
-        'layers are not checked against its diff_ids; the scan goes on',
-    );
-    return placeholderConfig();
-  }
-  const bytes = await context.reader.readBlob(
+  return readConfig(
     descriptor,
-    context.limits.maxConfigBytes,
-  );
-  return parseConfig(bytes, where, context.limits, context.logger);
-}
-
-/** The platform a config names; undefined when it names none. */
-export function platformOf(config: ImageConfig): Platform | undefined {
-  if (config.os === '' || config.architecture === '') return undefined;
-  const platform: Platform = {
-    os: config.os,
-    architecture: config.architecture,
-  };
-  if (config.variant !== undefined) platform.variant = config.variant;
-  return platform;
-}
-
-/** Refuses an image whose platform contradicts an explicit choice. */
-export function checkPlatform(
-  platform: Platform | undefined,
-  choice: PlatformChoice | undefined,
-  where: string,
-): void {
-  if (choice === undefined || choice === 'all' || platform === undefined) {
-    return;
-  }
-  if (platformFit(choice, platform) !== undefined) return;
-  throw new OciError(
-    'no-platform',
-    `${where} is an image for ${formatPlatform(platform)}, ` +
-      `not ${formatPlatform(choice)}`,
+    `${context.name}: config ${descriptor.digest.slice(0, 19)}`,
+    (maxBytes) => context.reader.readBlob(descriptor, maxBytes),
+    context,
   );
 }

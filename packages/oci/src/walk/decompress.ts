@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { Readable, type TransformOptions } from 'node:stream';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { OciError } from '../errors';
 import { formatBytes, type WalkLimits } from './limits';
 import { zstdDecompress } from './zstd';
@@ -170,11 +170,22 @@ async function* metered(
   }
 }
 
+/**
+ * zlib inflates on a worker thread, one output chunk per round trip, and
+ * only while its readable buffer has room. With Node's defaults (16 KiB
+ * chunks, a 16 KiB buffer) it stalls whenever the walk hashes or parses;
+ * bigger chunks and a 1 MiB buffer keep it busy meanwhile (`pnpm bench`).
+ */
+const GUNZIP_OPTIONS: ZlibOptions & TransformOptions = {
+  chunkSize: 64 * 1024,
+  highWaterMark: 1024 * 1024,
+};
+
 async function* gunzip(
   raw: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
   const source = Readable.from(raw, { objectMode: false });
-  const inflater = createGunzip();
+  const inflater = createGunzip(GUNZIP_OPTIONS);
   source.on('error', (error) => inflater.destroy(error));
   source.pipe(inflater);
   try {

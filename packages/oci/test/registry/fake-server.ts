@@ -321,13 +321,22 @@ export function send(
   return true;
 }
 
+type TestPlatform = { os: string; architecture: string; variant?: string };
+
 /** A minimal image: one layer, a config, a manifest. */
 export function addImage(
   registry: MemoryRegistry,
-  platform: { os: string; architecture: string; variant?: string } = {
-    os: 'linux',
-    architecture: 'amd64',
-  },
+  platform: TestPlatform = { os: 'linux', architecture: 'amd64' },
+  ...tags: string[]
+): { manifest: Descriptor; config: Descriptor; layer: Descriptor } {
+  return addConfiguredImage(registry, platform, {}, ...tags);
+}
+
+/** A minimal image whose config holds `extra` as well. */
+export function addConfiguredImage(
+  registry: MemoryRegistry,
+  platform: TestPlatform,
+  extra: Record<string, unknown>,
   ...tags: string[]
 ): { manifest: Descriptor; config: Descriptor; layer: Descriptor } {
   const layer = registry.addBlob(
@@ -338,6 +347,7 @@ export function addImage(
     JSON.stringify({
       ...platform,
       rootfs: { type: 'layers', diff_ids: [layer.digest] },
+      ...extra,
     }),
     MediaType.ociConfig,
   );

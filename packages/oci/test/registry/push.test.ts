@@ -134,6 +134,21 @@ describe('blob push', () => {
 
     expect(result.outcome).toBe('uploaded');
   });
+
+  it('mounts without the bytes, and cancels the session of a declined mount', async () => {
+    const { registry, fake, repo, client } = await setUp();
+    const shared = uploadOf('mountable layer');
+    registry.blobs.set(shared.digest, Buffer.from('mountable layer'));
+    const missing = uploadOf('nowhere to mount from');
+
+    const mounted = await client.mountBlob(repo, shared.digest, 'team/base');
+    const declined = await client.mountBlob(repo, missing.digest, 'team/base');
+
+    expect([mounted, declined]).toEqual([true, false]);
+    expect(fake.seenAt('POST', '/v2/team/app/blobs/uploads/')).toHaveLength(2);
+    expect(fake.seenAt('DELETE', '/v2/x/blobs/uploads/')).toHaveLength(1);
+    expect(fake.seenAt('PUT', '/v2/')).toHaveLength(0);
+  });
 });
 
 describe('tag listing', () => {

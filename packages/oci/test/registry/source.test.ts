@@ -1,7 +1,17 @@
 import { text } from 'node:stream/consumers';
+import { RecordingLogger } from '@imagegate/test-support';
 import { describe, expect, it } from 'vitest';
-import { MediaType, RegistryImageSource } from '../../src/index';
-import { addImage, FakeServer, MemoryRegistry } from './fake-server';
+import {
+  MediaType,
+  RegistryImageSource,
+  type RegistryClientOptions,
+} from '../../src/index';
+import {
+  addConfiguredImage,
+  addImage,
+  FakeServer,
+  MemoryRegistry,
+} from './fake-server';
 import { failure, onCleanup, testClient } from './helpers';
 
 async function setUp() {
@@ -27,21 +37,41 @@ async function setUp() {
     MediaType.ociIndex,
     'v1',
   );
-  const fake = await FakeServer.start([registry.route]);
-  onCleanup(() => fake.close());
+  const fake = await serve(registry);
   return { registry, fake, amd, arm, index };
 }
+
+/** A fake server for the registry, closed after the test. */
+async function serve(registry: MemoryRegistry): Promise<FakeServer> {
+  const fake = await FakeServer.start([registry.route]);
+  onCleanup(() => fake.close());
+  return fake;
+}
+
+/** A source for `app:REFERENCE` on the fake server, with a logger. */
+async function sourceOn(
+  fake: FakeServer,
+  reference: string,
+  clientOptions: RegistryClientOptions = {},
+) {
+  const { client } = await testClient(clientOptions);
+  const logger = new RecordingLogger();
+  const source = new RegistryImageSource({
+    registry: fake.host,
+    repository: 'app',
+    reference,
+    client,
+    logger,
+  });
+  return { source, logger };
+}
+
+const amd64 = { os: 'linux', architecture: 'amd64' };
 
 describe('RegistryImageSource', () => {
   it('resolves the requested platform of an index', async () => {
     const { fake, arm, index } = await setUp();
-    const { client } = await testClient();
-    const source = new RegistryImageSource({
-      registry: fake.host,
-      repository: 'app',
-      reference: 'v1',
-      client,
-    });
+    const { source } = await sourceOn(fake, 'v1');
 
     const [image] = await source.resolve({
       os: 'linux',
@@ -61,13 +91,7 @@ describe('RegistryImageSource', () => {
 
   it('resolves every platform with all', async () => {
     const { fake } = await setUp();
-    const { client } = await testClient();
-    const source = new RegistryImageSource({
-      registry: fake.host,
-      repository: 'app',
-      reference: 'v1',
-      client,
-    });
+    const { source } = await sourceOn(fake, 'v1');
 
     const images = await source.resolve('all');
 
@@ -79,13 +103,7 @@ describe('RegistryImageSource', () => {
 
   it('refuses a single-platform image for another platform asked for', async () => {
     const { fake, amd } = await setUp();
-    const { client } = await testClient();
-    const source = new RegistryImageSource({
-      registry: fake.host,
-      repository: 'app',
-      reference: amd.manifest.digest,
-      client,
-    });
+    const { source } = await sourceOn(fake, amd.manifest.digest);
 
     const error = await failure(
       source.resolve({ os: 'linux', architecture: 'arm64' }),
@@ -120,5 +138,50 @@ describe('RegistryImageSource', () => {
       .slice(before)
       .map((s) => `${s.method} ${s.url.pathname}`);
     expect(second).toEqual(['GET /v2/', 'HEAD /v2/app/manifests/v1']);
+  });
+
+  it('trims 100,000 environment variables with a warning and goes on', async () => {
+    const registry = new MemoryRegistry();
+    const env = Array.from({ length: 100_000 }, (_, i) => `V${i}=x`);
+    addConfiguredImage(registry, amd64, { config: { Env: env } }, 'big');
+    const { source, logger } = await sourceOn(await serve(registry), 'big');
+
+    const [image] = await source.resolve();
+
+    expect(image?.config.config?.Env).toHaveLength(10_000);
+    expect(logger.text()).toContain('100000 Env entries');
+  });
+
+  it('skips a config past the size limit with a warning, without reading it', async () => {
+    const registry = new MemoryRegistry();
+    const labels = { big: 'x'.repeat(4096) };
+    const { config } = addConfiguredImage(
+      registry,
+      amd64,
+      { config: { Labels: labels } },
+      'big',
+    );
+    const fake = await serve(registry);
+    const { source, logger } = await sourceOn(fake, 'big', {
+      limits: { configBytes: 1024 },
+    });
+
+    const [image] = await source.resolve(amd64);
+
+    expect(image?.config.rootfs.diff_ids).toEqual([]);
+    expect(logger.text()).toContain('past the 1024-byte limit');
+    expect(fake.seenAt('GET', `/v2/app/blobs/${config.digest}`)).toEqual([]);
+  });
+
+  it('refuses all on an index that lists no platform images', async () => {
+    const registry = new MemoryRegistry();
+    const { manifest } = addImage(registry);
+    const index = { schemaVersion: 2, manifests: [manifest, manifest] };
+    registry.addManifest(index, MediaType.ociIndex, 'v1');
+    const { source } = await sourceOn(await serve(registry), 'v1');
+
+    const error = await failure(source.resolve('all'));
+
+    expect(error.code).toBe('no-platform');
   });
 });

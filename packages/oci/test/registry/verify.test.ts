@@ -110,7 +110,7 @@ describe('manifest and blob verification', () => {
     const error = await failure(promise);
 
     expect(error.code).toBe('bad-manifest');
-    expect(error.message).toContain('served as');
+    expect(error.message).toContain(`as '${MediaType.ociIndex}'`);
   });
 
   it('rejects a document with both layers and manifests', async () => {

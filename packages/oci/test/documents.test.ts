@@ -1,11 +1,8 @@
-import { RecordingLogger } from '@imagegate/test-support';
 import { describe, expect, it } from 'vitest';
-import { MediaType } from '../../src/media-types';
-import { parseConfig } from '../../src/sources/config';
-import { parseManifestDocument } from '../../src/sources/documents';
-import { sourceLimits } from '../../src/sources/limits';
+import { DEFAULT_MANIFEST_CAPS, parseManifestDocument } from '../src/documents';
+import { MediaType } from '../src/media-types';
 
-const limits = sourceLimits();
+const caps = DEFAULT_MANIFEST_CAPS;
 const digest = `sha256:${'a'.repeat(64)}`;
 const descriptor = (mediaType: string) => ({ mediaType, digest, size: 1 });
 const bytes = (value: unknown) =>
@@ -29,7 +26,7 @@ function parse(
     typeof value === 'string' ? new TextEncoder().encode(value) : bytes(value),
     type,
     'manifest',
-    limits,
+    caps,
   );
 }
 
@@ -47,8 +44,8 @@ describe('parseManifestDocument', () => {
       }),
     );
 
-    expect(doc.kind).toBe('manifest');
-    expect(doc.kind === 'manifest' && doc.manifest.layers[0]).toEqual(
+    expect(doc.kind).toBe('image');
+    expect(doc.kind === 'image' && doc.manifest.layers[0]).toEqual(
       descriptor(MediaType.ociLayer),
     );
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
@@ -62,7 +59,7 @@ describe('parseManifestDocument', () => {
       bytes({ schemaVersion: 2, manifests: [] }),
       undefined,
       'index',
-      limits,
+      caps,
     );
     expect(untyped.kind).toBe('index');
   });
@@ -151,78 +148,68 @@ describe('parseManifestDocument', () => {
       MediaType.ociIndex,
       'limit',
     ],
+    [
+      'a schema 1 media type',
+      manifest(),
+      MediaType.dockerSchema1Signed,
+      'unsupported',
+    ],
+    [
+      'an index with a config',
+      { schemaVersion: 2, manifests: [], config: descriptor('x') },
+      MediaType.ociIndex,
+      'bad-manifest',
+    ],
+    [
+      'a platform that is not an object',
+      manifest({
+        layers: [{ ...descriptor(MediaType.ociLayer), platform: 'linux' }],
+      }),
+      MediaType.ociManifest,
+      'bad-manifest',
+    ],
+    [
+      'urls that are not strings',
+      manifest({
+        layers: [{ ...descriptor(MediaType.ociLayer), urls: [1] }],
+      }),
+      MediaType.ociManifest,
+      'bad-manifest',
+    ],
   ])('refuses %s', (_what, value, type, code) => {
     expect(() => parse(value, type)).toThrow(expect.objectContaining({ code }));
   });
-});
 
-describe('parseConfig', () => {
-  const config = (extra: Record<string, unknown>) =>
-    bytes({
-      architecture: 'amd64',
-      os: 'linux',
-      rootfs: { type: 'layers', diff_ids: [digest] },
-      history: [{ created_by: 'RUN x', empty_layer: true }],
-      ...extra,
-    });
+  it('takes the media type from the declared one when the document has none', () => {
+    const { mediaType, ...untyped } = manifest();
 
-  it('keeps the fields imagegate reads', () => {
-    const parsed = parseConfig(
-      config({
-        config: {
-          User: 'app',
-          Env: ['A=1'],
-          Cmd: null,
-          Labels: { a: 'b' },
-          ExposedPorts: { '80/tcp': {} },
-        },
-      }),
-      'config',
-      limits,
-      new RecordingLogger(),
+    const doc = parse(untyped, MediaType.dockerManifest);
+
+    expect(mediaType).toBe(MediaType.ociManifest);
+    expect(doc.mediaType).toBe(MediaType.dockerManifest);
+    expect(doc.kind === 'image' && doc.manifest.mediaType).toBe(
+      MediaType.dockerManifest,
     );
-
-    expect(parsed).toMatchObject({
-      architecture: 'amd64',
-      os: 'linux',
-      rootfs: { diff_ids: [digest] },
-      history: [{ created_by: 'RUN x', empty_layer: true }],
-      config: { User: 'app', Env: ['A=1'], Cmd: null, Labels: { a: 'b' } },
-    });
-    expect(Object.keys(parsed.config?.ExposedPorts ?? {})).toEqual(['80/tcp']);
   });
 
-  it('trims 100,000 environment variables and a 10 MB label with a warning each', () => {
-    const logger = new RecordingLogger();
-    const env = Array.from({ length: 100_000 }, (_, i) => `V${i}=x`);
+  it('keeps a descriptor platform, its variant and OS version', () => {
+    const platform = {
+      os: 'windows',
+      architecture: 'amd64',
+      variant: '',
+      'os.version': '10.0.20348.1',
+    };
+    const child = { ...descriptor(MediaType.ociManifest), platform };
 
-    const parsed = parseConfig(
-      config({
-        config: { Env: env, Labels: { big: 'x'.repeat(10 * 1024 * 1024) } },
-      }),
-      'config',
-      limits,
-      logger,
+    const doc = parse(
+      { schemaVersion: 2, manifests: [child] },
+      MediaType.ociIndex,
     );
 
-    expect(parsed.config?.Env).toHaveLength(10_000);
-    expect(parsed.config?.Labels?.big?.length).toBe(64 * 1024);
-    expect(
-      logger.lines.filter((line) => line.level === 'warning'),
-    ).toHaveLength(2);
-  });
-
-  it('keeps label names like __proto__ as plain data', () => {
-    const parsed = parseConfig(
-      new TextEncoder().encode(
-        '{"config":{"Labels":{"__proto__":"x","constructor":"y"}},"rootfs":{}}',
-      ),
-      'config',
-      limits,
-      new RecordingLogger(),
-    );
-
-    expect(parsed.config?.Labels?.__proto__).toBe('x');
-    expect(({} as { x?: unknown }).x).toBeUndefined();
+    expect(doc.kind === 'index' && doc.index.manifests[0]?.platform).toEqual({
+      os: 'windows',
+      architecture: 'amd64',
+      'os.version': '10.0.20348.1',
+    });
   });
 });

@@ -1,42 +1,80 @@
-import type { Logger } from '@imagegate/findings';
-import { parseDigest, type Digest } from '../digest';
-import { OciError } from '../errors';
-import type { HistoryEntry, ImageConfig } from '../types';
+import { silentLogger, type Logger } from '@imagegate/findings';
+import { parseDigest, type Digest } from './digest';
 import {
+  DEFAULT_MANIFEST_CAPS,
   isObject,
   parseJson,
   stringRecord,
   type JsonObject,
 } from './documents';
-import type { SourceLimits } from './limits';
+import { OciError } from './errors';
+import { MediaType } from './media-types';
+import type { Descriptor, HistoryEntry, ImageConfig } from './types';
+
+/**
+ * Caps on an image config. Past them the config is trimmed with a
+ * warning rather than refused, so that the scan can go on.
+ */
+export interface ConfigLimits {
+  /** Bytes of a config read whole; a bigger one is skipped with a warning. */
+  maxConfigBytes: number;
+  /** `rootfs.diff_ids` checked; more are not checked at all. */
+  maxLayers: number;
+  /** Config `Env` entries kept. */
+  maxEnvEntries: number;
+  /** Config labels kept. */
+  maxLabels: number;
+  /** Bytes kept of one label value or environment entry. */
+  maxValueBytes: number;
+  /** Config history entries kept. */
+  maxHistory: number;
+}
+
+/** The config caps used where a caller sets none. */
+export const DEFAULT_CONFIG_LIMITS: Readonly<ConfigLimits> = Object.freeze({
+  maxConfigBytes: 8 * 1024 * 1024,
+  maxLayers: DEFAULT_MANIFEST_CAPS.layers,
+  maxEnvEntries: 10_000,
+  maxLabels: 10_000,
+  maxValueBytes: 64 * 1024,
+  maxHistory: 10_000,
+});
+
+const CONFIG_TYPES: ReadonlySet<string> = new Set([
+  MediaType.ociConfig,
+  MediaType.dockerConfig,
+]);
 
 type RuntimeConfig = NonNullable<ImageConfig['config']>;
 
 /**
- * Parses an image config, keeping only the fields imagegate reads. Huge
- * parts are trimmed with one warning each rather than refused, so that a
- * 10 MB label or 100,000 environment variables do not stop a scan:
- * environment entries, labels and history are cut to their caps and long
- * values shortened.
+ * Parses an image config, keeping only the fields imagegate reads. `os`,
+ * `architecture` and `rootfs.diff_ids` are required. Huge parts are
+ * trimmed with one warning each rather than refused, so that a 10 MB
+ * label or 100,000 environment variables do not stop a scan: environment
+ * entries, labels and history are cut to their caps and long values
+ * shortened.
  */
 export function parseConfig(
   bytes: Uint8Array,
   where: string,
-  limits: SourceLimits,
-  logger: Logger,
+  logger: Logger = silentLogger,
+  limits: ConfigLimits = DEFAULT_CONFIG_LIMITS,
 ): ImageConfig {
   const doc = parseJson(bytes, where);
-  if (!isObject(doc)) {
-    throw new OciError('bad-manifest', `${where} is not a JSON object`);
+  if (!isObject(doc)) throw bad(where, 'is not a JSON object');
+  const { os, architecture } = doc;
+  if (typeof os !== 'string' || typeof architecture !== 'string') {
+    throw bad(where, 'has no os and architecture');
+  }
+  if (doc.history !== undefined && !Array.isArray(doc.history)) {
+    throw bad(where, 'has a history that is not a list');
   }
   const trim = new Trimmer(where, limits, logger);
   const config: ImageConfig = {
-    architecture: text(doc.architecture),
-    os: text(doc.os),
-    rootfs: {
-      type: 'layers',
-      diff_ids: diffIds(doc.rootfs, where, limits, trim),
-    },
+    architecture,
+    os,
+    rootfs: { type: 'layers', diff_ids: diffIds(doc.rootfs, where, trim) },
   };
   for (const key of ['variant', 'created', 'author'] as const) {
     if (typeof doc[key] === 'string') config[key] = doc[key];
@@ -47,26 +85,51 @@ export function parseConfig(
 }
 
 /**
- * The config used when the real one is past `maxConfigBytes`: it has no
- * diff IDs, so layers are still walked but not checked against them.
+ * Reads and parses the config a manifest names, after checking its media
+ * type. One past `maxConfigBytes` is not read: a placeholder without diff
+ * IDs stands in, with a warning, so layers are still walked but not
+ * checked against them, and the scan goes on.
  */
-export function placeholderConfig(): ImageConfig {
+export async function readConfig(
+  descriptor: Descriptor,
+  where: string,
+  read: (maxBytes: number) => Promise<Uint8Array>,
+  context: { limits: ConfigLimits; logger: Logger },
+): Promise<ImageConfig> {
+  const { limits, logger } = context;
+  if (!CONFIG_TYPES.has(descriptor.mediaType)) {
+    throw new OciError(
+      'unsupported',
+      `${where}: media type '${descriptor.mediaType}' is not a container ` +
+        'image config',
+    );
+  }
+  if (descriptor.size > limits.maxConfigBytes) {
+    logger.warning(
+      `${where} is ${descriptor.size} bytes, past the ` +
+        `${limits.maxConfigBytes}-byte limit; it is not read, and ` +
+        'layers are not checked against its diff_ids; the scan goes on',
+    );
+    return placeholderConfig();
+  }
+  const bytes = await read(limits.maxConfigBytes);
+  return parseConfig(bytes, where, logger, limits);
+}
+
+function placeholderConfig(): ImageConfig {
   return { architecture: '', os: '', rootfs: { type: 'layers', diff_ids: [] } };
 }
 
-function diffIds(
-  rootfs: unknown,
-  where: string,
-  limits: SourceLimits,
-  trim: Trimmer,
-): Digest[] {
-  if (!isObject(rootfs) || !Array.isArray(rootfs.diff_ids)) return [];
+function diffIds(rootfs: unknown, where: string, trim: Trimmer): Digest[] {
+  if (!isObject(rootfs) || !Array.isArray(rootfs.diff_ids)) {
+    throw bad(where, 'has no rootfs.diff_ids');
+  }
   const ids: unknown[] = rootfs.diff_ids;
-  if (ids.length > limits.maxLayers) {
+  if (ids.length > trim.limits.maxLayers) {
     trim.warn(`lists ${ids.length} diff_ids; they are not checked`);
     return [];
   }
-  return ids.map((id, i) => parseDigest(String(id), `${where} diff_id ${i}`));
+  return ids.map((id, i) => parseDigest(String(id), `${where} diff_ids[${i}]`));
 }
 
 function runtimeConfig(doc: JsonObject, trim: Trimmer): RuntimeConfig {
@@ -78,8 +141,9 @@ function runtimeConfig(doc: JsonObject, trim: Trimmer): RuntimeConfig {
   for (const key of ['Entrypoint', 'Cmd'] as const) {
     const value = doc[key];
     if (value === null) config[key] = null;
-    if (Array.isArray(value))
+    if (Array.isArray(value)) {
       config[key] = strings(value).map((s) => trim.value(s));
+    }
   }
   const labels = isObject(doc.Labels) ? trim.labels(doc.Labels) : undefined;
   if (labels !== undefined) config.Labels = labels;
@@ -117,7 +181,7 @@ class Trimmer {
 
   constructor(
     private readonly where: string,
-    readonly limits: SourceLimits,
+    readonly limits: ConfigLimits,
     private readonly logger: Logger,
   ) {}
 
@@ -168,6 +232,6 @@ function strings(values: unknown[]): string[] {
   return values.filter((value): value is string => typeof value === 'string');
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
+function bad(where: string, what: string): OciError {
+  return new OciError('bad-manifest', `${where} ${what}`);
 }

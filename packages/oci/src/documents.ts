@@ -1,20 +1,48 @@
-import { parseDigest } from '../digest';
-import { OciError } from '../errors';
+import { parseDigest } from './digest';
+import { OciError } from './errors';
 import {
   isImageManifestMediaType,
   isIndexMediaType,
   MediaType,
-} from '../media-types';
-import type { Descriptor, ImageIndex, ImageManifest, Platform } from '../types';
-import type { SourceLimits } from './limits';
+} from './media-types';
+import { shorten } from './text';
+import type { Descriptor, ImageIndex, ImageManifest, Platform } from './types';
 
 /** A JSON object from an untrusted document. */
 export type JsonObject = Record<string, unknown>;
 
 /** A manifest or an index, told apart and validated. */
-export type ManifestDocument =
-  | { kind: 'manifest'; manifest: ImageManifest }
-  | { kind: 'index'; index: ImageIndex };
+export type ManifestDocument = { mediaType: string } & (
+  | { kind: 'image'; manifest: ImageManifest }
+  | { kind: 'index'; index: ImageIndex }
+);
+
+/** The caps a manifest or index must respect. */
+export interface ManifestCaps {
+  /** Layers of one manifest. */
+  layers: number;
+  /** Children of one index. */
+  indexChildren: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The caps used by the registry client and the local sources where a
+ * caller sets none. cosign reads at most 1,000 layers too.
+ */
+export const DEFAULT_MANIFEST_CAPS: Readonly<
+  ManifestCaps & { manifestBytes: number }
+> = Object.freeze({
+  manifestBytes: 4 * MiB,
+  layers: 1000,
+  indexChildren: 1000,
+});
+
+const SCHEMA1: ReadonlySet<string> = new Set([
+  MediaType.dockerSchema1,
+  MediaType.dockerSchema1Signed,
+]);
 
 /**
  * Parses JSON bytes, turning syntax errors and stack exhaustion on deep
@@ -42,111 +70,147 @@ export function isObject(value: unknown): value is JsonObject {
 }
 
 /**
- * Validates a manifest or index against the descriptor that pointed to it.
- * A document whose `mediaType` differs from the descriptor's, or that has
- * both `layers` and `manifests`, is refused (the CVE-2021-41190 class), and
- * counts are checked before any descriptor is copied.
+ * Parses and checks a manifest or index against the media type it was
+ * declared with: the `Content-Type` it was served with, or the descriptor
+ * that pointed to it. Schema 1 is refused; a `mediaType` that differs from
+ * the declared one, or a document with both `layers` and `manifests`, is
+ * refused (the CVE-2021-41190 class); counts are capped before any
+ * descriptor is built, and every descriptor is validated.
  */
 export function parseManifestDocument(
   bytes: Uint8Array,
-  descriptorType: string | undefined,
+  declaredType: string | undefined,
   where: string,
-  limits: SourceLimits,
+  caps: ManifestCaps,
 ): ManifestDocument {
   const doc = parseJson(bytes, where);
   if (!isObject(doc)) throw bad(where, 'is not a JSON object');
-  checkSchemaVersion(doc, where);
-  if ('layers' in doc && 'manifests' in doc) {
-    throw bad(where, "has both 'layers' and 'manifests'");
+  checkSchema(doc, declaredType, where);
+  const mediaType = mediaTypeOf(doc, declaredType, where);
+  if (isIndexMediaType(mediaType)) {
+    const index = toIndex(doc, mediaType, caps, where);
+    return { kind: 'index', mediaType, index };
   }
-  const mediaType = documentMediaType(doc, descriptorType, where);
-  if (isIndexMediaType(mediaType) || (mediaType === '' && 'manifests' in doc)) {
-    return { kind: 'index', index: parseIndex(doc, mediaType, where, limits) };
-  }
-  if (isImageManifestMediaType(mediaType) || mediaType === '') {
-    const manifest = parseManifest(doc, mediaType, where, limits);
-    return { kind: 'manifest', manifest };
-  }
-  throw new OciError(
-    'unsupported',
-    `${where}: media type '${mediaType}' is not an image manifest or index`,
-  );
+  const manifest = toManifest(doc, mediaType, caps, where);
+  return { kind: 'image', mediaType, manifest };
 }
 
-function checkSchemaVersion(doc: JsonObject, where: string): void {
-  if (doc.schemaVersion === 2) return;
-  if (doc.schemaVersion === 1) {
+/** True for the media types of a manifest, an index or schema 1. */
+export function isManifestDocumentType(type: string | undefined): boolean {
+  return type !== undefined && (isManifestType(type) || SCHEMA1.has(type));
+}
+
+function checkSchema(
+  doc: JsonObject,
+  declaredType: string | undefined,
+  where: string,
+): void {
+  const schema1 =
+    doc.schemaVersion === 1 ||
+    (declaredType !== undefined && SCHEMA1.has(declaredType));
+  if (schema1) {
     throw new OciError(
       'unsupported',
-      `${where}: Docker schema 1 manifests are not supported; ` +
-        'rebuild or re-push the image',
+      `${where} is a Docker schema 1 manifest, which is deprecated and ` +
+        'unsupported; rebuild or re-push the image with a current docker, ' +
+        'buildah or skopeo',
     );
   }
-  throw bad(where, 'does not have schemaVersion 2');
+  if (doc.schemaVersion !== 2) throw bad(where, 'has no schemaVersion 2');
+  if ('layers' in doc && 'manifests' in doc) {
+    throw bad(
+      where,
+      "holds both 'layers' and 'manifests'; refusing an ambiguous document",
+    );
+  }
 }
 
-function documentMediaType(
+function mediaTypeOf(
   doc: JsonObject,
-  descriptorType: string | undefined,
+  declaredType: string | undefined,
   where: string,
 ): string {
   const own = doc.mediaType;
   if (own !== undefined && typeof own !== 'string') {
     throw bad(where, 'has a mediaType that is not a string');
   }
-  if (
-    own !== undefined &&
-    descriptorType !== undefined &&
-    own !== descriptorType
-  ) {
+  if (own !== undefined && declaredType !== undefined && own !== declaredType) {
     throw bad(
       where,
-      `says it is '${own}' but was referenced as '${descriptorType}'`,
+      `says mediaType '${shorten(own)}' but was served or referenced as ` +
+        `'${shorten(declaredType)}'`,
     );
   }
-  return own ?? descriptorType ?? '';
+  const chosen = own ?? declaredType ?? inferred(doc);
+  if (!isManifestType(chosen)) {
+    throw new OciError(
+      'unsupported',
+      `${where} has media type '${shorten(chosen)}', which is not an image ` +
+        'manifest or index',
+    );
+  }
+  checkShape(doc, chosen, where);
+  return chosen;
 }
 
-function parseManifest(
+function isManifestType(type: string): boolean {
+  return isIndexMediaType(type) || isImageManifestMediaType(type);
+}
+
+function inferred(doc: JsonObject): string {
+  return 'manifests' in doc ? MediaType.ociIndex : MediaType.ociManifest;
+}
+
+function checkShape(doc: JsonObject, mediaType: string, where: string): void {
+  const index = isIndexMediaType(mediaType);
+  const wrong = index ? 'layers' in doc || 'config' in doc : 'manifests' in doc;
+  if (wrong) {
+    throw bad(where, `has fields that do not belong in a ${mediaType}`);
+  }
+}
+
+function toIndex(
   doc: JsonObject,
   mediaType: string,
+  caps: ManifestCaps,
   where: string,
-  limits: SourceLimits,
+): ImageIndex {
+  const index: ImageIndex = {
+    schemaVersion: 2,
+    mediaType,
+    manifests: descriptors(doc, 'manifests', caps.indexChildren, where),
+  };
+  copyOptional(doc, index, where);
+  return index;
+}
+
+function toManifest(
+  doc: JsonObject,
+  mediaType: string,
+  caps: ManifestCaps,
+  where: string,
 ): ImageManifest {
-  const layers = checkedArray(doc.layers, 'layers', limits.maxLayers, where);
   const manifest: ImageManifest = {
     schemaVersion: 2,
-    mediaType: mediaType === '' ? MediaType.ociManifest : mediaType,
+    mediaType,
     config: parseDescriptor(doc.config, `${where} config`),
-    layers: layers.map((layer, i) =>
-      parseDescriptor(layer, `${where} layer ${i}`),
-    ),
+    layers: descriptors(doc, 'layers', caps.layers, where),
   };
   copyOptional(doc, manifest, where);
   return manifest;
 }
 
-function parseIndex(
+/** A list of descriptors, capped before any of them is built. */
+function descriptors(
   doc: JsonObject,
-  mediaType: string,
+  field: 'layers' | 'manifests',
+  max: number,
   where: string,
-  limits: SourceLimits,
-): ImageIndex {
-  const children = checkedArray(
-    doc.manifests,
-    'manifests',
-    limits.maxIndexChildren,
-    where,
+): Descriptor[] {
+  const list = checkedArray(doc[field], field, max, where);
+  return list.map((item, i) =>
+    parseDescriptor(item, `${where} ${field}[${i}]`),
   );
-  const index: ImageIndex = {
-    schemaVersion: 2,
-    mediaType: mediaType === '' ? MediaType.ociIndex : mediaType,
-    manifests: children.map((child, i) =>
-      parseDescriptor(child, `${where} manifest ${i}`),
-    ),
-  };
-  copyOptional(doc, index, where);
-  return index;
 }
 
 function copyOptional(
@@ -171,11 +235,11 @@ export function checkedArray(
   max: number,
   where: string,
 ): unknown[] {
-  if (!Array.isArray(value)) throw bad(where, `has no '${field}' array`);
+  if (!Array.isArray(value)) throw bad(where, `has no '${field}' list`);
   if (value.length > max) {
     throw new OciError(
       'limit',
-      `${where}: ${value.length} ${field}, past the limit of ${max}`,
+      `${where} lists ${value.length} ${field}, more than the limit of ${max}`,
     );
   }
   return value;
@@ -210,8 +274,9 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
 }
 
 function parsePlatformObject(value: unknown, where: string): Platform {
-  if (!isObject(value))
+  if (!isObject(value)) {
     throw bad(where, 'has a platform that is not an object');
+  }
   const { os, architecture, variant } = value;
   if (typeof os !== 'string' || typeof architecture !== 'string') {
     throw bad(where, 'has a platform without os and architecture');
@@ -226,13 +291,10 @@ function parsePlatformObject(value: unknown, where: string): Platform {
 
 function stringArray(value: unknown, where: string): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (
-    !Array.isArray(value) ||
-    !value.every((item) => typeof item === 'string')
-  ) {
+  if (!Array.isArray(value) || !value.every((item) => isString(item))) {
     throw bad(where, 'is not a list of strings');
   }
-  return value.filter((item): item is string => typeof item === 'string');
+  return value.filter(isString);
 }
 
 /** A map of string values, built without a prototype. */
@@ -242,15 +304,18 @@ export function stringRecord(
 ): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw bad(where, 'is not an object');
-  const record: Record<string, string> = Object.create(null) as Record<
-    string,
-    string
-  >;
+  const record = Object.create(null) as Record<string, string>;
   for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string') throw bad(where, `'${key}' is not a string`);
+    if (typeof item !== 'string') {
+      throw bad(where, `'${shorten(key)}' is not a string`);
+    }
     record[key] = item;
   }
   return record;
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }
 
 function bad(where: string, what: string): OciError {
