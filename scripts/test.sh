@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 # The real parts the integration tests drive: the CNCF distribution
 # registry, buildah and skopeo; openssl and htpasswd make the test CA and
-# the registry's bcrypt password file.
-packages=(ca-certificates openssl apache2-utils docker-registry buildah skopeo)
+# the registry's bcrypt password file; debootstrap makes a real Debian root
+# for the dpkg cataloger; Go builds real binaries for the Go cataloger.
+packages=(ca-certificates openssl apache2-utils docker-registry buildah skopeo
+  debootstrap golang-go)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -11,6 +11,7 @@ export {
   type WorkflowCommand,
 } from './run-action';
 export { sarifSchemaCheck, type SchemaCheck } from './sarif-schema';
+export { cycloneDxSchemaCheck, spdxSchemaCheck } from './sbom-schemas';
 export {
   createTestCa,
   freePort,

@@ -1,0 +1,133 @@
+import { purlFor } from '../purl';
+import type {
+  CatalogFile,
+  Cataloger,
+  CatalogResult,
+  Diagnostic,
+  Package,
+} from '../types';
+import { isJsonObject, nonEmptyString, ownField } from './npm-json';
+
+const MiB = 1024 * 1024;
+
+/**
+ * PHP packages Composer installed, from `vendor/composer/installed.json`:
+ * Composer 2's `{"packages": [...]}` and Composer 1's bare array. Every
+ * package listed is on disk, so packages Composer 2 names in
+ * `dev-package-names` are reported too. Versions are kept as Composer
+ * wrote them (`v5.4.0`); `version_normalized` is not used.
+ *
+ * Limitation: `composer.lock` is not read; an image that copied the lock
+ * but never ran `composer install` shows no PHP packages.
+ */
+export class PhpCataloger implements Cataloger {
+  readonly name = 'php';
+  readonly paths = ['/**/composer/installed.json'];
+  readonly maxBytes = 32 * MiB;
+
+  private readonly packages: Package[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+  private complete = true;
+
+  add(file: CatalogFile): void {
+    const entries = this.installedEntries(file);
+    if (entries === undefined) return;
+    for (const entry of entries) {
+      const name = isJsonObject(entry) ? nonEmptyString(entry.name) : undefined;
+      if (!isJsonObject(entry) || name === undefined) {
+        this.skipped(file.path, 'entry names no package');
+        continue;
+      }
+      this.packages.push(this.composerPackage(file, name, entry));
+    }
+  }
+
+  finish(): CatalogResult {
+    return {
+      packages: this.packages,
+      diagnostics: this.diagnostics,
+      complete: this.complete,
+    };
+  }
+
+  /** The `packages` array of either format; undefined when unreadable. */
+  private installedEntries(file: CatalogFile): unknown[] | undefined {
+    if (file.content === undefined) {
+      const kind = file.skipped === 'too-large' ? 'too-large' : 'unreadable';
+      this.lost(file.path, kind, `not read (${file.skipped ?? 'no content'})`);
+      return undefined;
+    }
+    const text = new TextDecoder().decode(file.content);
+    const entries = composerEntries(text);
+    if (entries === undefined) {
+      this.lost(file.path, 'unreadable', 'not a Composer installed.json');
+    }
+    return entries;
+  }
+
+  private composerPackage(
+    file: CatalogFile,
+    name: string,
+    entry: Readonly<Record<string, unknown>>,
+  ): Package {
+    const version = nonEmptyString(entry.version) ?? '';
+    return {
+      name,
+      version,
+      type: 'composer',
+      purl: composerPurl(name, version),
+      licenses: composerLicenses(entry.license),
+      locations: [file.path],
+      layerIndex: file.layerIndex,
+      cataloger: this.name,
+    };
+  }
+
+  private lost(path: string, kind: Diagnostic['kind'], message: string): void {
+    this.complete = false;
+    this.diagnostics.push({ cataloger: this.name, path, kind, message });
+  }
+
+  private skipped(path: string, message: string): void {
+    this.diagnostics.push({
+      cataloger: this.name,
+      path,
+      kind: 'skipped-record',
+      message,
+    });
+  }
+}
+
+function composerEntries(text: string): unknown[] | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(json)) return json as unknown[];
+  if (!isJsonObject(json)) return undefined;
+  const packages = ownField(json, 'packages');
+  return Array.isArray(packages) ? (packages as unknown[]) : undefined;
+}
+
+/** `license` as an array of SPDX ids, or (old packages) one string. */
+function composerLicenses(value: unknown): string[] {
+  const items = Array.isArray(value) ? (value as unknown[]) : [value];
+  const names = items.flatMap((item) => nonEmptyString(item) ?? []);
+  return [...new Set(names)];
+}
+
+/** `pkg:composer/<vendor>/<name>@<version>`. */
+export function composerPurl(name: string, version: string): string {
+  const slash = name.indexOf('/');
+  const vendored = slash > 0 && slash < name.length - 1;
+  return (
+    purlFor({
+      type: 'composer',
+      namespace: vendored ? name.slice(0, slash) : undefined,
+      name: vendored ? name.slice(slash + 1) : name,
+      version: version === '' ? undefined : version,
+    }) ?? ''
+  );
+}
