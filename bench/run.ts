@@ -1,18 +1,40 @@
 // pnpm bench: lint time for a 10,000-line Dockerfile and the lint action's
 // cold start, each as a ratio to `node -e ""` measured in the same run, so
-// the figures compare across machines. Reads the committed dist/ bundles.
+// the figures compare across machines; then the image rows of image.ts
+// (layer walk, copy from a registry), each against its own baseline.
+// Reads the committed dist/ bundles.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { copyTable, walkTables, writeBigImage, type Table } from './image';
 
 const root = resolve(import.meta.dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 9);
+const imageRuns = Number(process.env.BENCH_IMAGE_RUNS ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'imagegate-bench-'));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Prints a table whose first row is the baseline of the others. */
+function printTable(table: Table): void {
+  const baseline = table.rows[0]?.value;
+  console.log('');
+  console.log(`| what | ${table.unit} | ratio to baseline |`);
+  console.log('|---|---:|---:|');
+  for (const row of table.rows) {
+    if (row.value === undefined) {
+      console.log(`| ${row.name} | ${row.note ?? 'skipped'} | |`);
+      continue;
+    }
+    const ratio = baseline ? `${(row.value / baseline).toFixed(2)}x` : '';
+    console.log(
+      `| ${row.name} | ${row.value.toFixed(table.digits)} | ${ratio} |`,
+    );
+  }
 }
 
 /** Median wall time in milliseconds of a command, after one warm-up. */
@@ -100,6 +122,17 @@ try {
       `| ${name} | ${ms.toFixed(1)} | ${(ms / baseline).toFixed(2)}x |`,
     );
   }
+
+  const layout = join(work, 'image');
+  mkdirSync(layout);
+  const compressed = await writeBigImage(layout);
+  console.log('');
+  console.log(
+    `image rows: median of ${imageRuns} interleaved runs; the image has ` +
+      `${(compressed / 1e6).toFixed(0)} MB of gzip layers`,
+  );
+  for (const table of walkTables(root, layout, imageRuns)) printTable(table);
+  printTable(await copyTable(root, work, layout, imageRuns));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
