@@ -21,3 +21,11 @@ export {
   type LintStageInputs,
   type LintStageResult,
 } from './lint-stage';
+export {
+  JOB_SUMMARY_MAX_BYTES,
+  reportGateMessage,
+  runReportStage,
+  type ReportStageInputs,
+  type ReportStageOptions,
+  type ReportStageResult,
+} from './report-stage';

@@ -98,3 +98,11 @@ export {
   type WebhookRequest,
   type WebhookResult,
 } from './webhook';
+export {
+  findingsToRuns,
+  mergeResultRuns,
+  readResults,
+  sarifToRuns,
+  severityFromScore,
+  type ReadResultsOptions,
+} from './sarif-read';
