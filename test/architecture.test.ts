@@ -12,7 +12,7 @@ const ALLOWED: Record<string, string[]> = {
   oci: ['findings'],
   inventory: ['findings', 'oci'],
   'test-support': ['findings'],
-  cli: ['findings', 'dockerfile', 'github', 'oci'],
+  cli: ['findings', 'dockerfile', 'github', 'inventory', 'oci'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -1,6 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { IMAGEGATE_VERSION } from '@imagegate/findings';
+import { copyCommand, type CopyFlags } from './commands/copy';
+import { inspectCommand, type InspectFlags } from './commands/inspect';
 import { lintCommand } from './commands/lint';
+import { reportCommand, type ReportFlags } from './commands/report';
+import { sbomCommand, type SbomFlags } from './commands/sbom';
+import { collect } from './image-access';
 import { type CliIo } from './io';
 
 /** Exit statuses of ARCHITECTURE.md: passed, gate failed, bad input. */
@@ -65,7 +70,108 @@ function buildProgram(io: CliIo, setStatus: (code: number) => void): Command {
         setStatus(await lintCommand(files, options, io));
       },
     );
+  withRegistryFlags(
+    program
+      .command('inspect')
+      .description(
+        'Describe an image: digest, platform, config, history and layers, as JSON',
+      )
+      .argument(
+        '<image>',
+        'registry reference, oci:DIR, oci-archive:FILE or docker-archive:FILE',
+      )
+      .option(
+        '--platform <platform>',
+        "os/arch[/variant], or 'all' for every platform",
+      )
+      .option('--output <file>', 'write the JSON here instead of stdout'),
+  ).action(async (image: string, options: InspectFlags) => {
+    setStatus(await inspectCommand(image, options, io));
+  });
+  withRegistryFlags(
+    program
+      .command('copy')
+      .description(
+        'Copy an image between registries, OCI layouts and OCI archives, keeping its digest',
+      )
+      .argument(
+        '<source>',
+        'registry reference, oci:DIR, oci-archive:FILE or docker-archive:FILE',
+      )
+      .argument(
+        '<destination>',
+        'registry reference, oci:DIR[:TAG] or oci-archive:FILE[:TAG]',
+      )
+      .option(
+        '--platform <platform>',
+        "os/arch[/variant], or 'all' for every platform and the index",
+      )
+      .option('--digest-file <file>', 'write the digest copied here'),
+  ).action(async (from: string, to: string, options: CopyFlags) => {
+    setStatus(await copyCommand(from, to, options, io));
+  });
+  withRegistryFlags(
+    program
+      .command('sbom')
+      .description(
+        'Write the software bill of materials of an image: its OS and packages, by layer',
+      )
+      .argument(
+        '<image>',
+        'registry reference, oci:DIR, oci-archive:FILE or docker-archive:FILE',
+      )
+      .addOption(
+        new Option('--format <format>', 'the document format')
+          .choices(['cyclonedx-json', 'spdx-json', 'json'])
+          .default('cyclonedx-json'),
+      )
+      .option('--output <file>', 'write the SBOM here instead of stdout')
+      .option('--platform <platform>', 'os/arch[/variant] of an index to read'),
+  ).action(async (image: string, options: SbomFlags) => {
+    setStatus(await sbomCommand(image, options, io));
+  });
+  program
+    .command('report')
+    .description(
+      'Merge findings JSON and SARIF files, compare them with a baseline and print the report; calls no GitHub API (the report action does)',
+    )
+    .requiredOption(
+      '--results <file...>',
+      'findings JSON or SARIF files, or globs',
+    )
+    .option('--baseline <file>', 'findings JSON or SARIF of the base branch')
+    .addOption(
+      new Option('--format <format>', 'text, json, sarif or markdown').default(
+        'text',
+      ),
+    )
+    .option('--output <file>', 'write the report here instead of stdout')
+    .addOption(
+      new Option(
+        '--fail-on-new <severity>',
+        'exit 1 on new findings at or above this severity, or none',
+      ).default('high'),
+    )
+    .option('--category-prefix <prefix>', 'put before every SARIF category')
+    .action(async (options: ReportFlags) => {
+      setStatus(await reportCommand(options, io));
+    });
   return program;
+}
+
+/** Adds the flags every command that reaches a registry takes. */
+function withRegistryFlags(command: Command): Command {
+  return command
+    .option(
+      '--insecure-registry <host>',
+      'a registry (host[:port]) to reach without TLS verification; repeatable',
+      collect,
+      [],
+    )
+    .option(
+      '--ca-file <file>',
+      'PEM file of extra CAs to trust for registries',
+    );
 }
 
 function reportError(error: unknown, io: CliIo): number {
