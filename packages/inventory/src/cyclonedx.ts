@@ -3,15 +3,23 @@ import { splitDigest } from '@imagegate/oci';
 import type { Inventory, InventoryImage, InventoryPackage } from './inventory';
 import {
   contentUuid,
+  diagnosticText,
   imageDisplayName,
   imagePurl,
   osLabel,
   packageKey,
+  jsonText,
   timestampOf,
   TOOL_NAME,
+  uniqueName,
   type SbomOptions,
 } from './sbom-common';
-import { classifyLicenses, grouped, type LicenseValue } from './sbom-licenses';
+import {
+  allOf,
+  classifyLicenses,
+  licenseText,
+  type LicenseValue,
+} from './sbom-licenses';
 import type { OsInfo } from './types';
 
 /** A CycloneDX name-value property. */
@@ -132,7 +140,7 @@ export function formatCycloneDx(
   inventory: Inventory,
   options: SbomOptions = {},
 ): string {
-  return `${JSON.stringify(toCycloneDx(inventory, options), null, 2)}\n`;
+  return jsonText(toCycloneDx(inventory, options));
 }
 
 function imageComponent(inventory: Inventory): CycloneDxComponent {
@@ -178,7 +186,7 @@ function inventoryProperties(inventory: Inventory): CycloneDxProperty[] {
     ]),
     ...inventory.diagnostics.map((d): [string, string] => [
       'imagegate:inventory:diagnostic',
-      [d.cataloger, d.kind, d.path, d.message].filter(Boolean).join(': '),
+      diagnosticText(d),
     ]),
     ...layers,
   ]);
@@ -199,7 +207,8 @@ function packageComponents(
   const used = new Set<string>();
   return packages.map((pkg) => {
     const unique = pkg.purl !== '' && counts.get(pkg.purl) === 1;
-    const ref = uniqueRef(unique ? pkg.purl : keyedRef(pkg), used);
+    // A counter keeps refs unique even between identical records.
+    const ref = uniqueName(unique ? pkg.purl : keyedRef(pkg), used, '#');
     return packageComponent(pkg, ref);
   });
 }
@@ -209,14 +218,6 @@ function keyedRef(pkg: InventoryPackage): string {
   if (pkg.purl === '') return `${TOOL_NAME}:package:${key}`;
   const joiner = pkg.purl.includes('?') ? '&' : '?';
   return `${pkg.purl}${joiner}package-id=${key}`;
-}
-
-/** Guards against identical records: a counter keeps refs unique. */
-function uniqueRef(ref: string, used: Set<string>): string {
-  let candidate = ref;
-  for (let n = 2; used.has(candidate); n++) candidate = `${ref}#${n}`;
-  used.add(candidate);
-  return candidate;
 }
 
 function packageComponent(
@@ -290,11 +291,7 @@ export function cycloneDxLicenses(
   const hasText = licenses.some((l) => l.kind === 'text');
   const hasExpression = licenses.some((l) => l.kind === 'expression');
   if (hasExpression && !hasText) {
-    const parts = licenses.map((l) =>
-      l.kind === 'id' ? l.id : l.kind === 'expression' ? l.expression : '',
-    );
-    const expression =
-      parts.length === 1 ? (parts[0] ?? '') : parts.map(grouped).join(' AND ');
+    const expression = allOf(licenses.map(licenseText));
     return [{ expression, acknowledgement: 'declared' }];
   }
   return licenses.map((license): CycloneDxLicense => {

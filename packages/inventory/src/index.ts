@@ -56,7 +56,7 @@ export { rpmAndBinaryCatalogers } from './catalogers/rpm-and-binaries';
 export { RpmCataloger, RPMDB_PATHS } from './catalogers/rpm';
 export { GoBinaryCataloger } from './catalogers/go-binary';
 export { RustAuditCataloger } from './catalogers/rust-audit';
-export { BINARY_PATHS } from './catalogers/go-binary-files';
+export { BINARY_PATHS } from './catalogers/binary-cataloger';
 export { languageCatalogers } from './catalogers/language';
 export { NpmCataloger, type NpmCatalogerOptions } from './catalogers/npm';
 export { PythonCataloger } from './catalogers/python';

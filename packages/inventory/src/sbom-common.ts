@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { InventoryImage, InventoryPackage } from './inventory';
 import { purlFor } from './purl';
-import type { OsInfo } from './types';
+import type { Diagnostic, OsInfo } from './types';
 
 /** How to write an SBOM. */
 export interface SbomOptions {
@@ -103,4 +103,30 @@ export function imageDisplayName(image: InventoryImage): string {
 /** `debian 12`, `alpine 3.20.3`, `wolfi`. */
 export function osLabel(os: OsInfo): string {
   return [os.id, os.versionId].filter(Boolean).join(' ');
+}
+
+/** A diagnostic as one line: its cataloger, kind, path and message. */
+export function diagnosticText(diagnostic: Diagnostic): string {
+  const { cataloger, kind, path, message } = diagnostic;
+  return [cataloger, kind, path, message].filter(Boolean).join(': ');
+}
+
+/** A document as JSON text, two-space indented, with a final newline. */
+export function jsonText(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/**
+ * `base`, or the first of `base<separator>2`, `base<separator>3`… not in
+ * `used`; the name returned is added to `used`.
+ */
+export function uniqueName(
+  base: string,
+  used: Set<string>,
+  separator: string,
+): string {
+  let name = base;
+  for (let n = 2; used.has(name); n++) name = `${base}${separator}${n}`;
+  used.add(name);
+  return name;
 }

@@ -64,6 +64,13 @@ export function licenseText(license: LicenseValue): string {
   }
 }
 
+/** Expressions and ids as one expression: each grouped, joined by `AND`. */
+export function allOf(parts: readonly string[]): string {
+  return parts.length === 1
+    ? (parts[0] ?? '')
+    : parts.map(grouped).join(' AND ');
+}
+
 /**
  * Parenthesises a compound expression so it can be joined with `AND`:
  * `MIT OR Apache-2.0` becomes `(MIT OR Apache-2.0)`; an id, or an

@@ -3,15 +3,23 @@ import { splitDigest } from '@imagegate/oci';
 import type { Inventory, InventoryPackage } from './inventory';
 import {
   contentUuid,
+  diagnosticText,
   imageDisplayName,
   imagePurl,
   osLabel,
   packageKey,
+  jsonText,
   timestampOf,
   TOOL_NAME,
+  uniqueName,
   type SbomOptions,
 } from './sbom-common';
-import { classifyLicenses, grouped, type LicenseValue } from './sbom-licenses';
+import {
+  allOf,
+  classifyLicenses,
+  licenseText,
+  type LicenseValue,
+} from './sbom-licenses';
 import type { OsInfo } from './types';
 
 /** How to write an SPDX document. */
@@ -152,7 +160,7 @@ export function formatSpdx(
   inventory: Inventory,
   options: SpdxOptions = {},
 ): string {
-  return `${JSON.stringify(toSpdx(inventory, options), null, 2)}\n`;
+  return jsonText(toSpdx(inventory, options));
 }
 
 function imagePackage(inventory: Inventory): SpdxPackage {
@@ -208,10 +216,7 @@ function packageEntries(
   const used = new Set<string>([DOCUMENT_ID, IMAGE_ID, OS_ID]);
   return packages.map((pkg) => {
     const base = `SPDXRef-Package-${pkg.type}-${idSafe(pkg.name)}-${packageKey(pkg)}`;
-    let id = base;
-    for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
-    used.add(id);
-    return packageEntry(pkg, id, refs);
+    return packageEntry(pkg, uniqueName(base, used, '-'), refs);
   });
 }
 
@@ -294,10 +299,7 @@ function documentComment(inventory: Inventory): string {
   return lines([
     osLine,
     completeness,
-    ...inventory.diagnostics.map(
-      (d) =>
-        `diagnostic: ${[d.cataloger, d.kind, d.path, d.message].filter(Boolean).join(': ')}`,
-    ),
+    ...inventory.diagnostics.map((d) => `diagnostic: ${diagnosticText(d)}`),
   ]);
 }
 
@@ -324,11 +326,7 @@ class LicenseRefs {
     const taken = new Set<string>();
     for (const text of [...texts].sort()) {
       const name = idSafe(text.replaceAll('+', '-plus-')) || 'unnamed';
-      const base = `LicenseRef-${name}`;
-      let id = base;
-      for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-      taken.add(id);
-      this.ids.set(text, id);
+      this.ids.set(text, uniqueName(`LicenseRef-${name}`, taken, '-'));
     }
   }
 
@@ -338,8 +336,7 @@ class LicenseRefs {
       this.expressionOf(license),
     );
     if (parts.length === 0) return NOASSERTION;
-    if (parts.length === 1) return parts[0] ?? NOASSERTION;
-    return parts.map(grouped).join(' AND ');
+    return allOf(parts);
   }
 
   /** The definitions to put in `hasExtractedLicensingInfos`. */
@@ -357,14 +354,8 @@ class LicenseRefs {
   }
 
   private expressionOf(license: LicenseValue): string {
-    switch (license.kind) {
-      case 'id':
-        return license.id;
-      case 'expression':
-        return license.expression;
-      case 'text':
-        return this.ids.get(license.text) ?? NOASSERTION;
-    }
+    if (license.kind !== 'text') return licenseText(license);
+    return this.ids.get(license.text) ?? NOASSERTION;
   }
 }
 

@@ -15,13 +15,12 @@ import type { Inventory } from '../src/inventory';
 import { classifyLicenses } from '../src/sbom-licenses';
 import {
   inventoryOf,
+  LATER_TIMESTAMP,
   SAMPLE_DIAGNOSTIC,
   SAMPLE_IMAGE,
-  samplePackage,
+  TIMESTAMP,
+  withPackages,
 } from './sbom-fixtures';
-
-const T1 = new Date('2024-05-01T12:00:00.000Z');
-const T2 = new Date('2025-01-02T03:04:05.678Z');
 
 let sample: Inventory;
 
@@ -38,23 +37,9 @@ function property(
     .map((p) => p.value);
 }
 
-function withPackages(
-  packages: Parameters<typeof samplePackage>[0][],
-): Inventory {
-  return {
-    ...sample,
-    packages: packages.map((overrides) => ({
-      ...samplePackage(overrides),
-      layerDigest: undefined,
-      layerDiffId: undefined,
-      createdBy: undefined,
-    })),
-  };
-}
-
 describe('toCycloneDx', () => {
   it('makes the image the metadata component, with its digest', () => {
-    const bom = toCycloneDx(sample, { timestamp: T1 });
+    const bom = toCycloneDx(sample, { timestamp: TIMESTAMP });
 
     const image = bom.metadata.component;
     expect(image.type).toBe('container');
@@ -72,7 +57,7 @@ describe('toCycloneDx', () => {
   });
 
   it('lists packages with bom-ref, purl, licences and layer properties', () => {
-    const bom = toCycloneDx(sample, { timestamp: T1 });
+    const bom = toCycloneDx(sample, { timestamp: TIMESTAMP });
 
     const curl = bom.components.find((c) => c.name === 'curl');
     expect(curl).toMatchObject({
@@ -104,7 +89,7 @@ describe('toCycloneDx', () => {
   });
 
   it('adds the OS as an operating-system component', () => {
-    const bom = toCycloneDx(sample, { timestamp: T1 });
+    const bom = toCycloneDx(sample, { timestamp: TIMESTAMP });
 
     const os = bom.components.find((c) => c.type === 'operating-system');
     expect(os).toMatchObject({
@@ -123,7 +108,7 @@ describe('toCycloneDx', () => {
       diagnostics: [SAMPLE_DIAGNOSTIC],
     };
 
-    const bom = toCycloneDx(inventory, { timestamp: T1 });
+    const bom = toCycloneDx(inventory, { timestamp: TIMESTAMP });
 
     const image = bom.metadata.component;
     expect(property(image, 'imagegate:os:status')).toEqual(['unknown']);
@@ -144,7 +129,7 @@ describe('toCycloneDx', () => {
       incompleteReasons: ['layer 1: decompressed size limit'],
     };
 
-    const bom = toCycloneDx(inventory, { timestamp: T1 });
+    const bom = toCycloneDx(inventory, { timestamp: TIMESTAMP });
 
     expect(bom.compositions).toEqual([
       {
@@ -158,7 +143,7 @@ describe('toCycloneDx', () => {
   });
 
   it('gives records that share a purl distinct bom-refs', () => {
-    const inventory = withPackages([
+    const inventory = withPackages(sample, [
       { purl: 'pkg:npm/lodash@4.17.21', locations: ['/a/package.json'] },
       { purl: 'pkg:npm/lodash@4.17.21', locations: ['/b/package.json'] },
       { purl: '', name: 'nameless' },
@@ -174,8 +159,8 @@ describe('toCycloneDx', () => {
   });
 
   it('is deterministic: two runs differ only in the timestamp', () => {
-    const first = formatCycloneDx(sample, { timestamp: T1 });
-    const second = formatCycloneDx(sample, { timestamp: T2 });
+    const first = formatCycloneDx(sample, { timestamp: TIMESTAMP });
+    const second = formatCycloneDx(sample, { timestamp: LATER_TIMESTAMP });
 
     expect(second).not.toBe(first);
     expect(second.replace('2025-01-02T03:04:05Z', '2024-05-01T12:00:00Z')).toBe(
@@ -187,13 +172,13 @@ describe('toCycloneDx', () => {
   it('gives the same bytes for two inventories of one image', async () => {
     const again = await inventoryOf(SAMPLE_IMAGE);
 
-    expect(formatCycloneDx(again, { timestamp: T1 })).toBe(
-      formatCycloneDx(sample, { timestamp: T1 }),
+    expect(formatCycloneDx(again, { timestamp: TIMESTAMP })).toBe(
+      formatCycloneDx(sample, { timestamp: TIMESTAMP }),
     );
   });
 
   it('changes the serial number when the content changes', () => {
-    const other = withPackages([{ name: 'other' }]);
+    const other = withPackages(sample, [{ name: 'other' }]);
 
     expect(toCycloneDx(other).serialNumber).not.toBe(
       toCycloneDx(sample).serialNumber,
@@ -272,7 +257,7 @@ describe('CycloneDX schema', () => {
   it.skipIf(!available)('validates a BOM against bom-1.6', () => {
     const check = cycloneDxSchemaCheck();
     const inventory: Inventory = {
-      ...withPackages([
+      ...withPackages(sample, [
         { licenses: ['MIT OR Apache-2.0', 'Zlib'] },
         { name: 'b', purl: 'pkg:npm/b@1', licenses: ['GPL-2+', 'MIT'] },
         { name: 'c', purl: '', version: '', licenses: [] },

@@ -262,3 +262,23 @@ export const SAMPLE_DIAGNOSTIC: Diagnostic = {
   kind: 'skipped-record',
   message: 'stanza 3 has no Version; skipped',
 };
+
+/** The time SBOM tests write, and a later one. */
+export const TIMESTAMP = new Date('2024-05-01T12:00:00.000Z');
+export const LATER_TIMESTAMP = new Date('2025-01-02T03:04:05.678Z');
+
+/** The inventory with other packages, made from `samplePackage`. */
+export function withPackages(
+  inventory: Inventory,
+  packages: readonly Partial<Package>[],
+): Inventory {
+  return {
+    ...inventory,
+    packages: packages.map((overrides) => ({
+      ...samplePackage(overrides),
+      layerDigest: undefined,
+      layerDiffId: undefined,
+      createdBy: undefined,
+    })),
+  };
+}

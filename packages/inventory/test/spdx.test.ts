@@ -9,13 +9,12 @@ import type { Inventory } from '../src/inventory';
 import { formatSpdx, toSpdx, type SpdxDocument } from '../src/spdx';
 import {
   inventoryOf,
+  LATER_TIMESTAMP,
   SAMPLE_DIAGNOSTIC,
   SAMPLE_IMAGE,
-  samplePackage,
+  TIMESTAMP,
+  withPackages,
 } from './sbom-fixtures';
-
-const T1 = new Date('2024-05-01T12:00:00.000Z');
-const T2 = new Date('2025-01-02T03:04:05.678Z');
 
 let sample: Inventory;
 
@@ -24,15 +23,14 @@ beforeAll(async () => {
 });
 
 function withLicenses(...sets: string[][]): Inventory {
-  return {
-    ...sample,
-    packages: sets.map((licenses, i) => ({
-      ...samplePackage({ name: `p${i}`, purl: `pkg:npm/p${i}@1`, licenses }),
-      layerDigest: undefined,
-      layerDiffId: undefined,
-      createdBy: undefined,
+  return withPackages(
+    sample,
+    sets.map((licenses, i) => ({
+      name: `p${i}`,
+      purl: `pkg:npm/p${i}@1`,
+      licenses,
     })),
-  };
+  );
 }
 
 function declared(document: SpdxDocument, name: string): string | undefined {
@@ -65,7 +63,7 @@ function referenceProblems(document: SpdxDocument): string[] {
 
 describe('toSpdx', () => {
   it('describes the image as a container package with its digest', () => {
-    const document = toSpdx(sample, { timestamp: T1 });
+    const document = toSpdx(sample, { timestamp: TIMESTAMP });
 
     const image = document.packages[0];
     expect(image).toMatchObject({
@@ -196,8 +194,8 @@ describe('toSpdx', () => {
   it('is deterministic: two runs differ only in the timestamp', async () => {
     const again = await inventoryOf(SAMPLE_IMAGE);
 
-    const first = formatSpdx(sample, { timestamp: T1 });
-    const second = formatSpdx(again, { timestamp: T2 });
+    const first = formatSpdx(sample, { timestamp: TIMESTAMP });
+    const second = formatSpdx(again, { timestamp: LATER_TIMESTAMP });
 
     expect(second.replace('2025-01-02T03:04:05Z', '2024-05-01T12:00:00Z')).toBe(
       first,

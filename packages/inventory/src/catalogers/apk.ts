@@ -1,10 +1,4 @@
-import {
-  DiagnosticLog,
-  PackageSet,
-  databaseText,
-  forEachLine,
-  quoted,
-} from '../os-package-records';
+import { DiagnosticLog, quoted } from '../os-package-records';
 import { distroQualifier, purlFor } from '../purl';
 import type {
   CatalogContext,
@@ -14,6 +8,11 @@ import type {
   OsInfo,
   Package,
 } from '../types';
+import {
+  catalogRecords,
+  logSkippedRecord,
+  parseRecords,
+} from './record-cataloger';
 
 /** The fields of one apk database record that imagegate reads. */
 export interface ApkRecord {
@@ -71,36 +70,13 @@ export class ApkCataloger implements Cataloger {
   }
 
   finish(context: CatalogContext): CatalogResult {
-    const packages = new PackageSet();
-    let complete = true;
-    for (const file of this.databases) {
-      if (!this.readDatabase(file, packages, context.os)) complete = false;
-    }
-    return {
-      packages: packages.list(),
-      diagnostics: this.log.list(),
-      complete,
-    };
-  }
-
-  /** Adds one database file's packages; false when records were lost. */
-  private readDatabase(
-    file: CatalogFile,
-    packages: PackageSet,
-    os: OsInfo | undefined,
-  ): boolean {
-    const read = databaseText(file, this.maxBytes);
-    if (!read.ok) {
-      this.log.add(read.kind, file.path, read.message);
-      return false;
-    }
-    let complete = true;
-    for (const record of parseApkInstalled(read.text)) {
-      const pkg = this.toPackage(record, file, os);
-      if (pkg === undefined) complete = false;
-      else if (!packages.add(pkg)) this.skip(file.path, record, 'duplicate');
-    }
-    return complete;
+    return catalogRecords(this.databases, this.maxBytes, this.log, {
+      parse: parseApkInstalled,
+      toPackage: (record, file) => this.toPackage(record, file, context.os),
+      skipDuplicate: (path, record) => {
+        this.skip(path, record, 'duplicate');
+      },
+    });
   }
 
   private toPackage(
@@ -122,12 +98,12 @@ export class ApkCataloger implements Cataloger {
   }
 
   private skip(path: string, record: ApkRecord, why: string): void {
-    const name =
-      record.name === undefined ? 'a record' : `package ${quoted(record.name)}`;
-    this.log.add(
-      'skipped-record',
+    const { name, line } = record;
+    logSkippedRecord(
+      this.log,
       path,
-      `${path}, line ${record.line}: skipped ${name}: ${why}`,
+      { name, line, anonymous: 'a record' },
+      why,
     );
   }
 }
@@ -137,21 +113,7 @@ export class ApkCataloger implements Cataloger {
  * separated by empty lines), in one linear pass.
  */
 export function parseApkInstalled(text: string): ApkRecord[] {
-  const records: ApkRecord[] = [];
-  const state = { record: emptyRecord(1), hasLine: false };
-  forEachLine(text, (line, number) => {
-    if (line === '') {
-      if (state.hasLine) records.push(state.record);
-      state.record = emptyRecord(number + 1);
-      state.hasLine = false;
-      return;
-    }
-    if (!state.hasLine) state.record.line = number;
-    state.hasLine = true;
-    readLine(state.record, line);
-  });
-  if (state.hasLine) records.push(state.record);
-  return records;
+  return parseRecords(text, emptyRecord, readLine);
 }
 
 function readLine(record: ApkRecord, line: string): void {

@@ -1,17 +1,11 @@
-import { purlFor } from '../purl';
-import type {
-  CatalogFile,
-  Cataloger,
-  CatalogResult,
-  Diagnostic,
-  Package,
-} from '../types';
+import type { CatalogFile, CatalogResult, Package } from '../types';
 import {
   isJsonObject,
   nonEmptyString,
   ownField,
   parseJsonObject,
-} from './npm-json';
+} from './json-safe';
+import { MetadataCataloger, registryPurl } from './metadata-cataloger';
 
 const MiB = 1024 * 1024;
 
@@ -40,20 +34,16 @@ interface NuspecLicense {
  * bundles are not read, so an app published without a `deps.json` shows
  * no packages.
  */
-export class DotnetCataloger implements Cataloger {
+export class DotnetCataloger extends MetadataCataloger {
   readonly name = 'dotnet';
   readonly paths = ['/**/*.deps.json', '/**/*.nuspec'];
   readonly maxBytes = 16 * MiB;
 
-  private readonly packages: Package[] = [];
   private readonly nuspecs = new Map<string, string[]>();
-  private readonly diagnostics: Diagnostic[] = [];
-  private complete = true;
 
   add(file: CatalogFile): void {
     if (file.content === undefined) {
-      const kind = file.skipped === 'too-large' ? 'too-large' : 'unreadable';
-      this.lost(file.path, kind, `not read (${file.skipped ?? 'no content'})`);
+      this.unread(file, 'not read');
       return;
     }
     const text = new TextDecoder().decode(file.content);
@@ -65,16 +55,12 @@ export class DotnetCataloger implements Cataloger {
     this.addDeps(file, text);
   }
 
-  finish(): CatalogResult {
+  override finish(): CatalogResult {
     for (const pkg of this.packages) {
       const key = `${pkg.name}/${pkg.version}`.toLowerCase();
       pkg.licenses = this.nuspecs.get(key) ?? [];
     }
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete,
-    };
+    return super.finish();
   }
 
   private addDeps(file: CatalogFile, text: string): void {
@@ -104,42 +90,19 @@ export class DotnetCataloger implements Cataloger {
     name: string,
     version: string,
   ): Package {
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: 'nuget',
       purl: nugetPurl(name, version),
       licenses: [],
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name,
-    };
-  }
-
-  private lost(path: string, kind: Diagnostic['kind'], message: string): void {
-    this.complete = false;
-    this.diagnostics.push({ cataloger: this.name, path, kind, message });
-  }
-
-  private skipped(path: string, message: string): void {
-    this.diagnostics.push({
-      cataloger: this.name,
-      path,
-      kind: 'skipped-record',
-      message,
     });
   }
 }
 
 /** `pkg:nuget/<Name>@<Version>`; NuGet ids keep their case in purls. */
 export function nugetPurl(name: string, version: string): string {
-  return (
-    purlFor({
-      type: 'nuget',
-      name,
-      version: version === '' ? undefined : version,
-    }) ?? ''
-  );
+  return registryPurl({ type: 'nuget', name, version });
 }
 
 /**

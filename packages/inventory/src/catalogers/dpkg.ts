@@ -1,10 +1,4 @@
-import {
-  DiagnosticLog,
-  PackageSet,
-  databaseText,
-  forEachLine,
-  quoted,
-} from '../os-package-records';
+import { DiagnosticLog, forEachLine, quoted } from '../os-package-records';
 import { distroQualifier, purlFor } from '../purl';
 import type {
   CatalogContext,
@@ -14,6 +8,11 @@ import type {
   OsInfo,
   Package,
 } from '../types';
+import {
+  catalogRecords,
+  logSkippedRecord,
+  parseRecords,
+} from './record-cataloger';
 
 /** The fields of one dpkg stanza that imagegate reads. */
 export interface DpkgRecord {
@@ -92,37 +91,13 @@ export class DpkgCataloger implements Cataloger {
   }
 
   finish(context: CatalogContext): CatalogResult {
-    const packages = new PackageSet();
-    let complete = true;
-    for (const file of this.databases) {
-      if (!this.readDatabase(file, packages, context.os)) complete = false;
-    }
-    return {
-      packages: packages.list(),
-      diagnostics: this.log.list(),
-      complete,
-    };
-  }
-
-  /** Adds one database file's packages; false when records were lost. */
-  private readDatabase(
-    file: CatalogFile,
-    packages: PackageSet,
-    os: OsInfo | undefined,
-  ): boolean {
-    const read = databaseText(file, this.maxBytes);
-    if (!read.ok) {
-      this.log.add(read.kind, file.path, read.message);
-      return false;
-    }
-    let complete = true;
-    for (const record of parseDpkgStatus(read.text)) {
-      const pkg = this.toPackage(record, file, os);
-      if (pkg === 'absent') continue;
-      if (pkg === undefined) complete = false;
-      else if (!packages.add(pkg)) this.skip(file.path, record, 'duplicate');
-    }
-    return complete;
+    return catalogRecords(this.databases, this.maxBytes, this.log, {
+      parse: parseDpkgStatus,
+      toPackage: (record, file) => this.toPackage(record, file, context.os),
+      skipDuplicate: (path, record) => {
+        this.skip(path, record, 'duplicate');
+      },
+    });
   }
 
   /** The package a stanza records, `absent` if it records none. */
@@ -198,14 +173,12 @@ export class DpkgCataloger implements Cataloger {
   }
 
   private skip(path: string, record: DpkgRecord, why: string): void {
-    const name =
-      record.package === undefined
-        ? 'a stanza'
-        : `package ${quoted(record.package)}`;
-    this.log.add(
-      'skipped-record',
+    const { package: name, line } = record;
+    logSkippedRecord(
+      this.log,
       path,
-      `${path}, line ${record.line}: skipped ${name}: ${why}`,
+      { name, line, anonymous: 'a stanza' },
+      why,
     );
   }
 
@@ -224,21 +197,7 @@ export class DpkgCataloger implements Cataloger {
  * by empty lines), in one linear pass.
  */
 export function parseDpkgStatus(text: string): DpkgRecord[] {
-  const records: DpkgRecord[] = [];
-  const state = { record: emptyRecord(1), hasField: false };
-  forEachLine(text, (line, number) => {
-    if (line === '') {
-      if (state.hasField) records.push(state.record);
-      state.record = emptyRecord(number + 1);
-      state.hasField = false;
-      return;
-    }
-    if (!state.hasField) state.record.line = number;
-    state.hasField = true;
-    readLine(state.record, line);
-  });
-  if (state.hasField) records.push(state.record);
-  return records;
+  return parseRecords(text, emptyRecord, readLine);
 }
 
 /**

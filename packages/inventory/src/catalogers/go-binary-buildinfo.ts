@@ -14,7 +14,7 @@ import {
   readExecutable,
   type Executable,
   type Mapping,
-} from './go-binary-executable';
+} from './executable';
 
 /** What a Go binary says about how it was built. */
 export interface GoBuildInfo {

@@ -5,7 +5,7 @@ import {
   BinaryCataloger,
   type BinaryFile,
   type BinaryInspection,
-} from './go-binary-files';
+} from './binary-cataloger';
 import {
   mainModuleVersion,
   parseModInfo,

@@ -1,4 +1,4 @@
-import { isJsonObject, nonEmptyString, parseJsonObject } from './npm-json';
+import { isJsonObject, nonEmptyString, parseJsonObject } from './json-safe';
 
 /** What a `package.json` says about the package it describes. */
 export interface PackageManifest {

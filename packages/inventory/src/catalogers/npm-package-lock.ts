@@ -3,7 +3,7 @@ import {
   nonEmptyString,
   ownField,
   parseJsonObject,
-} from './npm-json';
+} from './json-safe';
 import { npmLicenses } from './npm-package-json';
 
 /** One package a lock file pins. */

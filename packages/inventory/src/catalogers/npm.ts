@@ -1,4 +1,3 @@
-import { purlFor } from '../purl';
 import type {
   CatalogFile,
   Cataloger,
@@ -6,6 +5,7 @@ import type {
   Diagnostic,
   Package,
 } from '../types';
+import { registryPurl } from './metadata-cataloger';
 import {
   parsePackageLock,
   type LockedPackage,
@@ -251,14 +251,12 @@ function npmPackage(group: readonly NpmRecord[], cataloger: string): Package {
 export function npmPurl(name: string, version: string): string {
   const slash = name.startsWith('@') ? name.indexOf('/') : -1;
   const scoped = slash > 1 && slash < name.length - 1;
-  return (
-    purlFor({
-      type: 'npm',
-      namespace: scoped ? name.slice(0, slash) : undefined,
-      name: scoped ? name.slice(slash + 1) : name,
-      version: version === '' ? undefined : version,
-    }) ?? ''
-  );
+  return registryPurl({
+    type: 'npm',
+    namespace: scoped ? name.slice(0, slash) : undefined,
+    name: scoped ? name.slice(slash + 1) : name,
+    version,
+  });
 }
 
 /** What a wanted file is to the cataloger, from its path alone. */

@@ -1,12 +1,6 @@
-import { purlFor } from '../purl';
-import type {
-  CatalogFile,
-  Cataloger,
-  CatalogResult,
-  Diagnostic,
-  Package,
-} from '../types';
-import { isJsonObject, nonEmptyString, ownField } from './npm-json';
+import type { CatalogFile, Package } from '../types';
+import { isJsonObject, nonEmptyString, ownField } from './json-safe';
+import { MetadataCataloger, registryPurl } from './metadata-cataloger';
 
 const MiB = 1024 * 1024;
 
@@ -20,14 +14,10 @@ const MiB = 1024 * 1024;
  * Limitation: `composer.lock` is not read; an image that copied the lock
  * but never ran `composer install` shows no PHP packages.
  */
-export class PhpCataloger implements Cataloger {
+export class PhpCataloger extends MetadataCataloger {
   readonly name = 'php';
   readonly paths = ['/**/composer/installed.json'];
   readonly maxBytes = 32 * MiB;
-
-  private readonly packages: Package[] = [];
-  private readonly diagnostics: Diagnostic[] = [];
-  private complete = true;
 
   add(file: CatalogFile): void {
     const entries = this.installedEntries(file);
@@ -42,19 +32,10 @@ export class PhpCataloger implements Cataloger {
     }
   }
 
-  finish(): CatalogResult {
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete,
-    };
-  }
-
   /** The `packages` array of either format; undefined when unreadable. */
   private installedEntries(file: CatalogFile): unknown[] | undefined {
     if (file.content === undefined) {
-      const kind = file.skipped === 'too-large' ? 'too-large' : 'unreadable';
-      this.lost(file.path, kind, `not read (${file.skipped ?? 'no content'})`);
+      this.unread(file, 'not read');
       return undefined;
     }
     const text = new TextDecoder().decode(file.content);
@@ -71,29 +52,12 @@ export class PhpCataloger implements Cataloger {
     entry: Readonly<Record<string, unknown>>,
   ): Package {
     const version = nonEmptyString(entry.version) ?? '';
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: 'composer',
       purl: composerPurl(name, version),
       licenses: composerLicenses(entry.license),
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name,
-    };
-  }
-
-  private lost(path: string, kind: Diagnostic['kind'], message: string): void {
-    this.complete = false;
-    this.diagnostics.push({ cataloger: this.name, path, kind, message });
-  }
-
-  private skipped(path: string, message: string): void {
-    this.diagnostics.push({
-      cataloger: this.name,
-      path,
-      kind: 'skipped-record',
-      message,
     });
   }
 }
@@ -122,12 +86,10 @@ function composerLicenses(value: unknown): string[] {
 export function composerPurl(name: string, version: string): string {
   const slash = name.indexOf('/');
   const vendored = slash > 0 && slash < name.length - 1;
-  return (
-    purlFor({
-      type: 'composer',
-      namespace: vendored ? name.slice(0, slash) : undefined,
-      name: vendored ? name.slice(slash + 1) : name,
-      version: version === '' ? undefined : version,
-    }) ?? ''
-  );
+  return registryPurl({
+    type: 'composer',
+    namespace: vendored ? name.slice(0, slash) : undefined,
+    name: vendored ? name.slice(slash + 1) : name,
+    version,
+  });
 }

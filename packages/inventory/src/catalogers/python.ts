@@ -1,17 +1,11 @@
-import { purlFor } from '../purl';
-import type {
-  CatalogFile,
-  Cataloger,
-  CatalogResult,
-  Diagnostic,
-  Package,
-} from '../types';
+import type { CatalogFile, Package } from '../types';
 import {
   headerValue,
   metadataLicenses,
   normalizePythonName,
   parseMetadataHeaders,
 } from './python-metadata';
+import { MetadataCataloger, registryPurl } from './metadata-cataloger';
 
 const MiB = 1024 * 1024;
 
@@ -31,7 +25,7 @@ const MiB = 1024 * 1024;
  * Limitation: directory names are matched as `*dist-info`, `*DIST-INFO`,
  * `*egg-info` and `*EGG-INFO`; other spellings (`x.Dist-Info`) are missed.
  */
-export class PythonCataloger implements Cataloger {
+export class PythonCataloger extends MetadataCataloger {
   readonly name = 'python';
   readonly paths = [
     '/**/*dist-info/METADATA',
@@ -42,19 +36,9 @@ export class PythonCataloger implements Cataloger {
   ];
   readonly maxBytes = 4 * MiB;
 
-  private readonly packages: Package[] = [];
-  private readonly diagnostics: Diagnostic[] = [];
-  private complete = true;
-
   add(file: CatalogFile): void {
     if (file.content === undefined) {
-      this.complete = false;
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: file.skipped === 'too-large' ? 'too-large' : 'unreadable',
-        message: `metadata not read (${file.skipped ?? 'no content'})`,
-      });
+      this.unread(file, 'metadata not read');
       return;
     }
     const headers = parseMetadataHeaders(
@@ -62,23 +46,10 @@ export class PythonCataloger implements Cataloger {
     );
     const name = headerValue(headers, 'Name');
     if (name === undefined) {
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: 'skipped-record',
-        message: 'metadata names no distribution',
-      });
+      this.skipped(file.path, 'metadata names no distribution');
       return;
     }
     this.packages.push(this.pythonPackage(file, name, headers));
-  }
-
-  finish(): CatalogResult {
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete,
-    };
   }
 
   private pythonPackage(
@@ -87,26 +58,21 @@ export class PythonCataloger implements Cataloger {
     headers: ReturnType<typeof parseMetadataHeaders>,
   ): Package {
     const version = headerValue(headers, 'Version') ?? '';
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: 'pypi',
       purl: pypiPurl(name, version),
       licenses: metadataLicenses(headers),
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name,
-    };
+    });
   }
 }
 
 /** `pkg:pypi/<PEP 503 name>@<version>`. */
 export function pypiPurl(name: string, version: string): string {
-  return (
-    purlFor({
-      type: 'pypi',
-      name: normalizePythonName(name),
-      version: version === '' ? undefined : version,
-    }) ?? ''
-  );
+  return registryPurl({
+    type: 'pypi',
+    name: normalizePythonName(name),
+    version,
+  });
 }

@@ -1,11 +1,5 @@
-import { purlFor } from '../purl';
-import type {
-  CatalogFile,
-  Cataloger,
-  CatalogResult,
-  Diagnostic,
-  Package,
-} from '../types';
+import type { CatalogFile, Package } from '../types';
+import { MetadataCataloger, registryPurl } from './metadata-cataloger';
 
 const MiB = 1024 * 1024;
 
@@ -136,7 +130,7 @@ function readLiteral(
  * Limitation: `Gemfile.lock` is not read, and gems vendored without a
  * specification (plain `vendor/` copies) are not seen.
  */
-export class RubyCataloger implements Cataloger {
+export class RubyCataloger extends MetadataCataloger {
   readonly name = 'ruby';
   readonly paths = [
     '/**/specifications/*.gemspec',
@@ -144,54 +138,28 @@ export class RubyCataloger implements Cataloger {
   ];
   readonly maxBytes = 1 * MiB;
 
-  private readonly packages: Package[] = [];
-  private readonly diagnostics: Diagnostic[] = [];
-  private complete = true;
-
   add(file: CatalogFile): void {
     if (file.content === undefined) {
-      this.complete = false;
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: file.skipped === 'too-large' ? 'too-large' : 'unreadable',
-        message: `gemspec not read (${file.skipped ?? 'no content'})`,
-      });
+      this.unread(file, 'gemspec not read');
       return;
     }
     const spec = parseGemSpec(new TextDecoder().decode(file.content));
     if (spec.name === undefined) {
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: 'skipped-record',
-        message: 'gemspec names no gem',
-      });
+      this.skipped(file.path, 'gemspec names no gem');
       return;
     }
     this.packages.push(this.gemPackage(file, spec.name, spec));
   }
 
-  finish(): CatalogResult {
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete,
-    };
-  }
-
   private gemPackage(file: CatalogFile, name: string, spec: GemSpec): Package {
     const version = spec.version ?? '';
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: 'gem',
       purl: gemPurl(name, version, spec.platform),
       licenses: spec.licenses,
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name,
-    };
+    });
   }
 }
 
@@ -202,12 +170,10 @@ export function gemPurl(
   platform: string | undefined,
 ): string {
   const native = platform !== undefined && platform !== 'ruby';
-  return (
-    purlFor({
-      type: 'gem',
-      name,
-      version: version === '' ? undefined : version,
-      qualifiers: { platform: native ? platform : undefined },
-    }) ?? ''
-  );
+  return registryPurl({
+    type: 'gem',
+    name,
+    version,
+    qualifiers: { platform: native ? platform : undefined },
+  });
 }

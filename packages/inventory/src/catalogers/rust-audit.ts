@@ -1,16 +1,12 @@
 import { inflateSync } from 'node:zlib';
 import { purlFor } from '../purl';
 import type { Package } from '../types';
-import {
-  findSection,
-  mappingBytes,
-  readExecutable,
-} from './go-binary-executable';
+import { findSection, mappingBytes, readExecutable } from './executable';
 import {
   BinaryCataloger,
   type BinaryFile,
   type BinaryInspection,
-} from './go-binary-files';
+} from './binary-cataloger';
 
 const CATALOGER = 'rust-audit-binary';
 const SECTION = '.dep-v0';
