@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatImageLocation,
-  OciError,
   parseImageLocation,
   type ImageLocation,
 } from '../src/index';
+import { errorOf } from './oci-error';
 
 const SHA = `sha256:${'c'.repeat(64)}`;
-
-function errorOf(action: () => unknown): OciError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof OciError) return error;
-    throw error;
-  }
-  throw new Error('expected an OciError');
-}
 
 function plain(location: ImageLocation): unknown {
   return location.kind === 'registry'

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  OciError,
   parseReference,
   registryApiHost,
   withDigest,
   type ImageReference,
 } from '../src/index';
+import { errorOf } from './oci-error';
 
 const SHA = `sha256:${'a'.repeat(64)}`;
 const SHA512 = `sha512:${'b'.repeat(128)}`;
@@ -18,16 +18,6 @@ function parts(reference: ImageReference): Record<string, unknown> {
     digest: reference.digest,
     full: reference.toString(),
   };
-}
-
-function errorOf(action: () => unknown): OciError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof OciError) return error;
-    throw error;
-  }
-  throw new Error('expected an OciError');
 }
 
 describe('parseReference', () => {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { readCapped } from '../blob-check';
 import { splitDigest, type Digest } from '../digest';
 import { OciError } from '../errors';
 import type { ImageLocation } from '../reference-location';
@@ -9,7 +10,7 @@ import type { RegistryClient } from '../registry/client';
 import type { ImageSource, PlatformChoice, ResolvedImage } from '../source';
 import type { Descriptor } from '../types';
 import { walkLayers } from '../walk/walk';
-import { digestWith, readCapped } from './blob-file';
+import { digestWith } from './blob-file';
 
 /** The largest manifest or index read whole. */
 export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;

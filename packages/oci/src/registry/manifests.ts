@@ -11,6 +11,7 @@ import {
   readCapped,
 } from './body';
 import type { BlobCache } from './cache';
+import { deleteByDigest } from './delete';
 import { parseManifest, type FetchedManifest } from './manifest-parse';
 import {
   parseManifestRef,
@@ -18,7 +19,7 @@ import {
   type ManifestRef,
   type RepositoryRef,
 } from './names';
-import { deleteScope, pullScope, pushScope } from './scopes';
+import { pullScope, pushScope } from './scopes';
 import type { RegistrySession } from './session';
 import type { WireResponse } from './transport';
 import { digestOf } from './verify';
@@ -216,17 +217,6 @@ export async function deleteManifest(
   digest: Digest,
   signal: AbortSignal,
 ): Promise<void> {
-  const res = await deps.session.expect(
-    {
-      registry: repo.registry,
-      method: 'DELETE',
-      path: repositoryPath(repo, `manifests/${parseDigest(digest)}`),
-      scopes: [deleteScope(repo)],
-      signal,
-    },
-    [202, 200],
-    `deleting manifest ${digest} of ${repo.repository}`,
-  );
-  await discard(res.body);
+  await deleteByDigest(deps.session, repo, 'manifest', digest, signal);
   await deps.cache.remove(digest);
 }

@@ -1,8 +1,9 @@
 import { parseDigest, type Digest } from '../digest';
 import { discard, header } from './body';
 import { putChunks } from './chunked-upload';
+import { deleteByDigest } from './delete';
 import { checkRepository, repositoryPath, type RepositoryRef } from './names';
-import { deleteScope, pullScope, pushScope } from './scopes';
+import { pullScope, pushScope } from './scopes';
 import type { WireResponse } from './transport';
 import {
   bodyOf,
@@ -173,16 +174,5 @@ export async function deleteBlob(
   digest: Digest,
   signal: AbortSignal,
 ): Promise<void> {
-  const res = await deps.session.expect(
-    {
-      registry: repo.registry,
-      method: 'DELETE',
-      path: repositoryPath(repo, `blobs/${parseDigest(digest)}`),
-      scopes: [deleteScope(repo)],
-      signal,
-    },
-    [202, 200],
-    `deleting blob ${digest} of ${repo.repository}`,
-  );
-  await discard(res.body);
+  await deleteByDigest(deps.session, repo, 'blob', digest, signal);
 }

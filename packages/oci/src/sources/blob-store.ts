@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { hasherFor, splitDigest } from '../digest';
+import { Readable } from 'node:stream';
+import { readCapped, tooLarge, VerifyingStream } from '../blob-check';
+import { splitDigest } from '../digest';
 import { OciError } from '../errors';
 import type { Descriptor } from '../types';
 
@@ -85,61 +86,7 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/**
- * A stream that passes a blob through while checking it against its
- * descriptor: it errors with `OciError('digest-mismatch')` as soon as more
- * bytes than the size arrive, and at the end if the size or the digest
- * differ, so a consumer never sees a bad blob end cleanly.
- */
-export class VerifyingStream extends Transform {
-  private readonly hash;
-  private seen = 0;
-
-  constructor(
-    private readonly descriptor: Descriptor,
-    private readonly where: string,
-  ) {
-    super();
-    this.hash = hasherFor(descriptor.digest);
-  }
-
-  override _transform(
-    chunk: Buffer,
-    _encoding: BufferEncoding,
-    callback: TransformCallback,
-  ): void {
-    this.seen += chunk.length;
-    if (this.seen > this.descriptor.size) {
-      callback(this.mismatch(`is longer than ${this.descriptor.size} bytes`));
-      return;
-    }
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.seen !== this.descriptor.size) {
-      callback(
-        this.mismatch(`has ${this.seen} bytes, not ${this.descriptor.size}`),
-      );
-      return;
-    }
-    const { algorithm } = splitDigest(this.descriptor.digest);
-    const actual = `${algorithm}:${this.hash.digest('hex')}`;
-    if (actual !== this.descriptor.digest) {
-      callback(this.mismatch(`hashes to ${actual}`));
-      return;
-    }
-    callback();
-  }
-
-  private mismatch(what: string): OciError {
-    return new OciError(
-      'digest-mismatch',
-      `${this.where}: blob ${this.descriptor.digest} ${what}; it is corrupt or was tampered with`,
-    );
-  }
-}
+const TAMPERED = 'it is corrupt or was tampered with';
 
 /** A verified stream of a stored file. */
 export function verifiedStream(
@@ -148,31 +95,10 @@ export function verifiedStream(
   where: string,
 ): Readable {
   const source = file.open();
-  const verifier = new VerifyingStream(descriptor, where);
+  const verifier = new VerifyingStream(descriptor, where, TAMPERED);
   source.on('error', (error) => verifier.destroy(error));
   verifier.on('close', () => source.destroy());
   return source.pipe(verifier);
-}
-
-/** Reads a whole stream, failing past `maxBytes`. */
-export async function readAll(
-  stream: Readable,
-  maxBytes: number,
-  where: string,
-): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of stream) {
-      const buffer = chunk as Buffer;
-      total += buffer.length;
-      if (total > maxBytes) throw tooLarge(where, maxBytes);
-      chunks.push(buffer);
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Reads a small file of a store whole; undefined when it is absent. */
@@ -185,12 +111,5 @@ export async function readStoredFile(
   if (file === undefined) return undefined;
   const where = `${store.name}: ${path}`;
   if (file.size > maxBytes) throw tooLarge(where, maxBytes);
-  return readAll(file.open(), maxBytes, where);
-}
-
-function tooLarge(where: string, maxBytes: number): OciError {
-  return new OciError(
-    'too-large',
-    `${where} is larger than the ${maxBytes}-byte limit`,
-  );
+  return readCapped(file.open(), maxBytes, where);
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { silentLogger, type Logger } from '@imagegate/findings';
+import { readCapped } from '../blob-check';
 import { isObject, parseJson, parseManifestDocument } from '../documents';
 import { OciError } from '../errors';
 import { MediaType } from '../media-types';
@@ -9,7 +10,6 @@ import { TarArchiveStore } from './archive-store';
 import {
   blobPath,
   DirectoryStore,
-  readAll,
   readStoredFile,
   verifiedStream,
   type BlobStore,
@@ -133,7 +133,11 @@ export class OciLayoutReader {
           `bytes, past the ${maxBytes}-byte limit`,
       );
     }
-    return readAll(await this.openBlob(descriptor), maxBytes, this.store.name);
+    return readCapped(
+      await this.openBlob(descriptor),
+      maxBytes,
+      this.store.name,
+    );
   }
 
   /** Streams a blob; the stream errors if its bytes do not match. */

@@ -19,9 +19,9 @@ export type TarHeaderKind =
   | 'gnu-sparse'
   | 'other';
 
-/** One decoded 512-byte header, before PAX or GNU overrides. */
-export interface RawTarHeader {
-  kind: TarHeaderKind;
+/** The fields a tar header gives a member, raw or with overrides applied. */
+export interface TarMemberFields {
+  /** The raw type flag, for messages about `other` members. */
   typeflag: string;
   name: string;
   linkname: string;
@@ -30,6 +30,11 @@ export interface RawTarHeader {
   gid: number;
   size: number;
   mtime: number;
+}
+
+/** One decoded 512-byte header, before PAX or GNU overrides. */
+export interface RawTarHeader extends TarMemberFields {
+  kind: TarHeaderKind;
 }
 
 const KINDS: Readonly<Record<string, TarHeaderKind>> = {

@@ -10,6 +10,7 @@ import {
   parsePaxRecords,
   paxInteger,
   type RawTarHeader,
+  type TarMemberFields,
 } from './tar-header';
 
 /** What a member is, after PAX and GNU long-name headers are applied. */
@@ -17,18 +18,10 @@ export type TarEntryType =
   'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo' | 'other';
 
 /** One archive member. */
-export interface TarEntry {
+export interface TarEntry extends TarMemberFields {
   type: TarEntryType;
-  /** The raw type flag, for messages about `other` members. */
-  typeflag: string;
-  name: string;
-  linkname: string;
-  mode: number;
-  uid: number;
-  gid: number;
   /** Bytes of the body that follows (0 for links, devices, directories). */
   size: number;
-  mtime: number;
   /** Where the body starts in the input. */
   offset: number;
 }

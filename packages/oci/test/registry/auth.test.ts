@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Credential, CredentialProvider } from '../../src/index';
+import type { FakeServer } from './fake-server';
 import {
   addImage,
-  FakeServer,
   MemoryRegistry,
   send,
   uploadOf,
@@ -12,7 +12,7 @@ import {
   everythingIn,
   failure,
   leakForms,
-  onCleanup,
+  startServer,
   testClient,
 } from './helpers';
 
@@ -21,12 +21,6 @@ const TOKEN = 'canary-token-51be20';
 
 function provider(credential: Credential | undefined): CredentialProvider {
   return { credentialFor: () => Promise.resolve(credential) };
-}
-
-async function server(routes: Route[]): Promise<FakeServer> {
-  const fake = await FakeServer.start(routes);
-  onCleanup(() => fake.close());
-  return fake;
 }
 
 /** A route that demands a Bearer token issued by `issuer`. */
@@ -51,7 +45,7 @@ describe('registry auth', () => {
     const registry = new MemoryRegistry();
     const { manifest } = addImage(registry, undefined, 'v1');
     const expected = `Basic ${Buffer.from(`user:${PASSWORD}`).toString('base64')}`;
-    const fake = await server([
+    const fake = await startServer([
       (req, res) =>
         req.headers.authorization === expected
           ? false
@@ -76,7 +70,7 @@ describe('registry auth', () => {
   it('caches a token per scope and asks for push only when pushing', async () => {
     const registry = new MemoryRegistry();
     addImage(registry, undefined, 'v1');
-    const fake: FakeServer = await server([]);
+    const fake: FakeServer = await startServer([]);
     fake.routes = [
       issuer(),
       bearerGate(() => `http://${fake.host}/token`),
@@ -107,8 +101,8 @@ describe('registry auth', () => {
   it('keeps registry credentials from a token service on another host', async () => {
     const registry = new MemoryRegistry();
     addImage(registry, undefined, 'v1');
-    const realm = await server([issuer()]);
-    const fake = await server([
+    const realm = await startServer([issuer()]);
+    const fake = await startServer([
       bearerGate(() => `http://localhost:${realm.port}/token`),
       registry.route,
     ]);
@@ -126,8 +120,8 @@ describe('registry auth', () => {
   it('sends credentials to a token service the user trusts for the registry', async () => {
     const registry = new MemoryRegistry();
     addImage(registry, undefined, 'v1');
-    const realm = await server([issuer()]);
-    const fake = await server([
+    const realm = await startServer([issuer()]);
+    const fake = await startServer([
       bearerGate(() => `http://localhost:${realm.port}/token`),
       registry.route,
     ]);
@@ -142,7 +136,7 @@ describe('registry auth', () => {
   });
 
   it('refuses a token service without TLS off loopback', async () => {
-    const fake = await server([
+    const fake = await startServer([
       bearerGate(() => 'http://auth.example.invalid/token'),
     ]);
     const { client } = await testClient();
@@ -157,7 +151,7 @@ describe('registry auth', () => {
   it('trades an identity token for an access token with a POST', async () => {
     const registry = new MemoryRegistry();
     addImage(registry, undefined, 'v1');
-    const fake: FakeServer = await server([]);
+    const fake: FakeServer = await startServer([]);
     fake.routes = [
       (req, res) =>
         req.method === 'POST' && req.url.pathname === '/token'
@@ -183,7 +177,7 @@ describe('registry auth', () => {
   it('sends a registry token as it is', async () => {
     const registry = new MemoryRegistry();
     addImage(registry, undefined, 'v1');
-    const fake = await server([
+    const fake = await startServer([
       bearerGate(() => 'https://unused.invalid/token', 'given-token'),
       registry.route,
     ]);
@@ -199,7 +193,9 @@ describe('registry auth', () => {
   });
 
   it('fails cleanly when the credential helper fails, without going anonymous', async () => {
-    const fake = await server([bearerGate(() => 'http://127.0.0.1:1/token')]);
+    const fake = await startServer([
+      bearerGate(() => 'http://127.0.0.1:1/token'),
+    ]);
     const failing: CredentialProvider = {
       credentialFor: () =>
         Promise.reject(new Error(`helper crashed: ${PASSWORD}`)),
@@ -233,7 +229,7 @@ describe('registry auth', () => {
           ],
         }),
       );
-    const fake: FakeServer = await server([]);
+    const fake: FakeServer = await startServer([]);
     fake.routes = [
       (req, res) =>
         req.url.pathname === '/token' && !req.url.search.includes('push')

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FakeServer, MemoryRegistry, type Route } from './fake-server';
-import { failure, onCleanup, testClient } from './helpers';
+import { MemoryRegistry, type Route } from './fake-server';
+import { failure, startServer, testClient } from './helpers';
 
 describe('blob downloads', () => {
   it('downloads in parallel, never more at once than the limit', async () => {
@@ -20,8 +20,7 @@ describe('blob downloads', () => {
       inFlight -= 1;
       return registry.route(req, res);
     };
-    const fake = await FakeServer.start([slow, registry.route]);
-    onCleanup(() => fake.close());
+    const fake = await startServer([slow, registry.route]);
     const { client, cacheDir } = await testClient({ concurrency: 2 });
 
     await client.prefetchBlobs({ registry: fake.host, repository: 'app' }, [
@@ -40,8 +39,7 @@ describe('blob downloads', () => {
   it('refuses to read a blob larger than the cap into memory', async () => {
     const registry = new MemoryRegistry();
     const big = registry.addBlob(Buffer.alloc(2048));
-    const fake = await FakeServer.start([registry.route]);
-    onCleanup(() => fake.close());
+    const fake = await startServer([registry.route]);
     const { client } = await testClient();
 
     const error = await failure(

@@ -6,19 +6,12 @@ import type { Descriptor } from '../../src/index';
 import {
   addImage,
   digestOf,
-  FakeServer,
   MemoryRegistry,
   send,
   uploadOf,
   type Route,
 } from './fake-server';
-import { failure, onCleanup, testClient } from './helpers';
-
-async function server(routes: Route[]): Promise<FakeServer> {
-  const fake = await FakeServer.start(routes);
-  onCleanup(() => fake.close());
-  return fake;
-}
+import { failure, onCleanup, startServer, testClient } from './helpers';
 
 /** Answers the first `times` matching requests with `status`. */
 function failFirst(
@@ -53,7 +46,7 @@ describe('registry faults', () => {
     const registry = new MemoryRegistry();
     const { manifest } = addImage(registry, undefined, 'v1');
     const isManifest = (p: string): boolean => p.includes('/manifests/');
-    const fake = await server([
+    const fake = await startServer([
       failFirst(2, 429, { 'retry-after': '7' }, isManifest),
       registry.route,
     ]);
@@ -70,7 +63,7 @@ describe('registry faults', () => {
   });
 
   it('fails at once, naming the status, when Retry-After exceeds the cap', async () => {
-    const fake = await server([
+    const fake = await startServer([
       failFirst(99, 429, { 'retry-after': '3600' }, (p) => p !== '/v2/'),
     ]);
     fake.routes.push((_req, res) => send(res, 200, '{}'));
@@ -86,7 +79,7 @@ describe('registry faults', () => {
   });
 
   it('gives up after the configured attempts of 429', async () => {
-    const fake = await server([
+    const fake = await startServer([
       failFirst(99, 429, { 'retry-after': '1' }, (p) => p !== '/v2/'),
     ]);
     fake.routes.push((_req, res) => send(res, 200, '{}'));
@@ -104,7 +97,7 @@ describe('registry faults', () => {
     const registry = new MemoryRegistry();
     addImage(registry, undefined, 'v1');
     const isManifest = (p: string): boolean => p.includes('/manifests/');
-    const fake = await server([
+    const fake = await startServer([
       failFirst(1, 502, {}, isManifest),
       failFirst(2, 503, {}, isManifest),
       registry.route,
@@ -119,7 +112,7 @@ describe('registry faults', () => {
   it('does not repeat an upload start after a 503, but does after a 429', async () => {
     const registry = new MemoryRegistry();
     const isStart = (p: string): boolean => p.endsWith('/blobs/uploads/');
-    const fake = await server([
+    const fake = await startServer([
       failFirst(1, 429, {}, isStart),
       failFirst(1, 503, {}, isStart),
       registry.route,
@@ -149,7 +142,7 @@ describe('registry faults', () => {
       setTimeout(() => res.socket?.destroy(), 20);
       return true;
     };
-    const fake = await server([reset, registry.route]);
+    const fake = await startServer([reset, registry.route]);
     const { client } = await testClient();
 
     const stream = await client.openBlob(
@@ -176,7 +169,7 @@ describe('registry faults', () => {
       setTimeout(() => res.socket?.destroy(), 20);
       return true;
     };
-    const fake = await server([
+    const fake = await startServer([
       (req, res) =>
         req.url.pathname === '/v2/' ? send(res, 200, '{}') : false,
       truncate,
@@ -203,7 +196,10 @@ describe('registry faults', () => {
       setTimeout(() => res.socket?.destroy(), 20);
       return true;
     };
-    const fake = await server([truncate, (_req, res) => send(res, 200, '{}')]);
+    const fake = await startServer([
+      truncate,
+      (_req, res) => send(res, 200, '{}'),
+    ]);
     const { client } = await testClient({ retry: { attempts: 1 } });
 
     const error = await failure(

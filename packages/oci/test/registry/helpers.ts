@@ -10,6 +10,7 @@ import {
   type Clock,
   type RegistryClientOptions,
 } from '../../src/index';
+import { FakeServer, type Route } from './fake-server';
 
 /** A clock whose sleeps return at once and are recorded. */
 export class FakeClock implements Clock {
@@ -49,6 +50,16 @@ afterEach(async () => {
 /** Runs after the current test. */
 export function onCleanup(task: () => Promise<void>): void {
   cleanups.push(task);
+}
+
+/** A fake server for the routes, closed after the test. */
+export async function startServer(
+  routes: Route[],
+  tls?: { key: string; cert: string },
+): Promise<FakeServer> {
+  const fake = await FakeServer.start(routes, tls);
+  onCleanup(() => fake.close());
+  return fake;
 }
 
 /** A client with a fake clock, a recording logger and a fresh cache. */

@@ -1,19 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  FakeServer,
-  MemoryRegistry,
-  send,
-  uploadOf,
-  type Route,
-} from './fake-server';
-import { failure, onCleanup, testClient } from './helpers';
+import { MemoryRegistry, send, uploadOf, type Route } from './fake-server';
+import { failure, startServer, testClient } from './helpers';
 
 async function setUp(routes: Route[] = []) {
   const registry = new MemoryRegistry();
-  const fake = await FakeServer.start([...routes, registry.route]);
-  onCleanup(() => fake.close());
+  const fake = await startServer([...routes, registry.route]);
   const test = await testClient();
   const repo = { registry: fake.host, repository: 'team/app' };
   return { registry, fake, repo, ...test };

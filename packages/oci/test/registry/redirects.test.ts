@@ -6,12 +6,12 @@ import { createTestCa, type TestCa } from '@imagegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addImage,
-  FakeServer,
   MemoryRegistry,
   send,
+  type FakeServer,
   type Route,
 } from './fake-server';
-import { failure, onCleanup, testClient } from './helpers';
+import { failure, startServer, testClient } from './helpers';
 
 const PASSWORD = 'canary-redirect-pass';
 
@@ -26,15 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(caDir, { recursive: true, force: true });
 });
-
-async function server(
-  routes: Route[],
-  tls?: { key: string; cert: string },
-): Promise<FakeServer> {
-  const fake = await FakeServer.start(routes, tls);
-  onCleanup(() => fake.close());
-  return fake;
-}
 
 function redirect(status: number, to: () => string): Route {
   return (_req, res) => {
@@ -61,7 +52,7 @@ async function registryRedirectingBlobs(
       : send(res, 401, '{}', { 'www-authenticate': 'Basic realm="r"' });
   const blobs: Route = (req, res) =>
     req.url.pathname.includes('/blobs/') ? redirect(307, to)(req, res) : false;
-  const fake = await server([gate, blobs, registry.route], tls);
+  const fake = await startServer([gate, blobs, registry.route], tls);
   return { fake, registry };
 }
 
@@ -69,7 +60,7 @@ describe('registry redirects', () => {
   it('follows a blob redirect to another host without credentials or cookies', async () => {
     const storage = new MemoryRegistry();
     const { layer } = addImage(storage);
-    const cdn = await server([
+    const cdn = await startServer([
       (req, res) =>
         req.url.searchParams.has('back') ? false : storage.route(req, res),
     ]);
@@ -96,7 +87,7 @@ describe('registry redirects', () => {
     const storage = new MemoryRegistry();
     const { layer } = addImage(storage);
     let registryHost = '';
-    const bounce = await server([
+    const bounce = await startServer([
       redirect(302, () => `http://${registryHost}/back/${layer.digest}`),
     ]);
     const { fake } = await registryRedirectingBlobs(
@@ -126,7 +117,7 @@ describe('registry redirects', () => {
   it('refuses a redirect from https to http', async () => {
     const storage = new MemoryRegistry();
     const { layer } = addImage(storage);
-    const plain = await server([storage.route]);
+    const plain = await startServer([storage.route]);
     const { fake } = await registryRedirectingBlobs(
       () => `http://127.0.0.1:${plain.port}/v2/app/blobs/${layer.digest}`,
       ca.server,
@@ -149,7 +140,7 @@ describe('registry redirects', () => {
       hops += 1;
       return redirect(302, () => `/hop/${hops}`)(req, res);
     };
-    const fake = await server([loop, (_req, res) => send(res, 200, '{}')]);
+    const fake = await startServer([loop, (_req, res) => send(res, 200, '{}')]);
     const { client } = await testClient({ retry: { attempts: 1 } });
 
     const error = await failure(
@@ -162,7 +153,7 @@ describe('registry redirects', () => {
 
   it('fails cleanly on a redirect without Location', async () => {
     const { layer } = addImage(new MemoryRegistry());
-    const fake = await server([
+    const fake = await startServer([
       (req, res) => (req.url.pathname === '/v2/' ? false : send(res, 302, '')),
       (_req, res) => send(res, 200, '{}'),
     ]);
@@ -181,7 +172,7 @@ describe('registry TLS', () => {
   async function tlsRegistry(): Promise<FakeServer> {
     const registry = new MemoryRegistry();
     addImage(registry, undefined, 'v1');
-    return server([registry.route], ca.server);
+    return startServer([registry.route], ca.server);
   }
 
   it('refuses a certificate from an unknown CA', async () => {

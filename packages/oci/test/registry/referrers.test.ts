@@ -3,20 +3,18 @@ import { MediaType, referrersTag, type Descriptor } from '../../src/index';
 import {
   addImage,
   digestOf,
-  FakeServer,
   MemoryRegistry,
   send,
   type Route,
 } from './fake-server';
-import { failure, onCleanup, testClient } from './helpers';
+import { failure, startServer, testClient } from './helpers';
 
 const SIGNATURE = 'application/vnd.example.signature';
 const SBOM = 'application/vnd.example.sbom';
 
 async function setUp(routes: Route[] = []) {
   const registry = new MemoryRegistry();
-  const fake = await FakeServer.start([...routes, registry.route]);
-  onCleanup(() => fake.close());
+  const fake = await startServer([...routes, registry.route]);
   const { client } = await testClient();
   const repo = { registry: fake.host, repository: 'app' };
   const { manifest: subject } = addImage(registry, undefined, 'v1');

@@ -9,10 +9,10 @@ import {
 import {
   addConfiguredImage,
   addImage,
-  FakeServer,
   MemoryRegistry,
+  type FakeServer,
 } from './fake-server';
-import { failure, onCleanup, testClient } from './helpers';
+import { failure, startServer, testClient } from './helpers';
 
 async function setUp() {
   const registry = new MemoryRegistry();
@@ -37,15 +37,8 @@ async function setUp() {
     MediaType.ociIndex,
     'v1',
   );
-  const fake = await serve(registry);
+  const fake = await startServer([registry.route]);
   return { registry, fake, amd, arm, index };
-}
-
-/** A fake server for the registry, closed after the test. */
-async function serve(registry: MemoryRegistry): Promise<FakeServer> {
-  const fake = await FakeServer.start([registry.route]);
-  onCleanup(() => fake.close());
-  return fake;
 }
 
 /** A source for `app:REFERENCE` on the fake server, with a logger. */
@@ -144,7 +137,10 @@ describe('RegistryImageSource', () => {
     const registry = new MemoryRegistry();
     const env = Array.from({ length: 100_000 }, (_, i) => `V${i}=x`);
     addConfiguredImage(registry, amd64, { config: { Env: env } }, 'big');
-    const { source, logger } = await sourceOn(await serve(registry), 'big');
+    const { source, logger } = await sourceOn(
+      await startServer([registry.route]),
+      'big',
+    );
 
     const [image] = await source.resolve();
 
@@ -161,7 +157,7 @@ describe('RegistryImageSource', () => {
       { config: { Labels: labels } },
       'big',
     );
-    const fake = await serve(registry);
+    const fake = await startServer([registry.route]);
     const { source, logger } = await sourceOn(fake, 'big', {
       limits: { configBytes: 1024 },
     });
@@ -178,7 +174,10 @@ describe('RegistryImageSource', () => {
     const { manifest } = addImage(registry);
     const index = { schemaVersion: 2, manifests: [manifest, manifest] };
     registry.addManifest(index, MediaType.ociIndex, 'v1');
-    const { source } = await sourceOn(await serve(registry), 'v1');
+    const { source } = await sourceOn(
+      await startServer([registry.route]),
+      'v1',
+    );
 
     const error = await failure(source.resolve('all'));
 

@@ -5,18 +5,11 @@ import { MediaType, type Descriptor, type Digest } from '../../src/index';
 import {
   addImage,
   digestOf,
-  FakeServer,
   MemoryRegistry,
   send,
   type Route,
 } from './fake-server';
-import { failure, onCleanup, testClient } from './helpers';
-
-async function server(routes: Route[]): Promise<FakeServer> {
-  const fake = await FakeServer.start(routes);
-  onCleanup(() => fake.close());
-  return fake;
-}
+import { failure, startServer, testClient } from './helpers';
 
 const ping: Route = (req, res) =>
   req.url.pathname === '/v2/' ? send(res, 200, '{}') : false;
@@ -54,7 +47,7 @@ function imageJson(extra: Record<string, unknown> = {}): string {
 }
 
 async function fetchWith(route: Route, reference = 'v1', options = {}) {
-  const fake = await server([ping, route]);
+  const fake = await startServer([ping, route]);
   const { client } = await testClient(options);
   const promise = client.getManifest(
     { registry: fake.host, repository: 'app' },
@@ -68,7 +61,7 @@ describe('manifest and blob verification', () => {
     const registry = new MemoryRegistry();
     const { layer } = addImage(registry);
     registry.blobs.set(layer.digest, Buffer.from('x'.repeat(layer.size)));
-    const fake = await server([registry.route]);
+    const fake = await startServer([registry.route]);
     const { client, cacheDir } = await testClient();
 
     const error = await failure(
@@ -218,7 +211,7 @@ describe('manifest and blob verification', () => {
     ['a 129-character tag', 't'.repeat(129)],
     ['a tag with a slash', '../x'],
   ])('rejects %s before any request', async (_name, reference) => {
-    const fake = await server([ping]);
+    const fake = await startServer([ping]);
     const { client } = await testClient();
 
     const error = await failure(
@@ -232,7 +225,7 @@ describe('manifest and blob verification', () => {
   it.each(['../etc', 'App', 'a//b', ''])(
     'rejects the repository name %j',
     async (repository) => {
-      const fake = await server([ping]);
+      const fake = await startServer([ping]);
       const { client } = await testClient();
 
       const error = await failure(
@@ -245,7 +238,7 @@ describe('manifest and blob verification', () => {
   );
 
   it('rejects a blob descriptor with a bad digest before any request', async () => {
-    const fake = await server([ping]);
+    const fake = await startServer([ping]);
     const { client } = await testClient();
     const bad = {
       mediaType: 'x',
