@@ -8508,7 +8508,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/web/fetch/util.js"(exports, module) {
     "use strict";
-    var { Transform: Transform4 } = __require("node:stream");
+    var { Transform: Transform3 } = __require("node:stream");
     var zlib = __require("node:zlib");
     var { redirectStatusSet, referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -9099,7 +9099,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform4 {
+    var InflateStream = class extends Transform3 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -17087,13 +17087,13 @@ var require_mock_pool = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports, module) {
     "use strict";
-    var { Transform: Transform4 } = __require("node:stream");
+    var { Transform: Transform3 } = __require("node:stream");
     var { Console } = __require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform4({
+        this.transform = new Transform3({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -29193,7 +29193,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports, module) {
     "use strict";
     var buffer = __require("node:buffer");
-    var { Transform: Transform4 } = __require("node:stream");
+    var { Transform: Transform3 } = __require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util6();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -29243,7 +29243,7 @@ var require_eventsource_stream = __commonJS({
       error.aborted = false;
       return error;
     }
-    var EventSourceStream = class extends Transform4 {
+    var EventSourceStream = class extends Transform3 {
       /**
        * @type {eventSourceSettings}
        */
@@ -52842,6 +52842,22 @@ function parseManifest(bytes, digest, headerType, caps) {
   return { ...doc, digest, bytes };
 }
 
+// packages/oci/src/registry/delete.ts
+async function deleteByDigest(session, repo, kind, digest, signal) {
+  const res = await session.expect(
+    {
+      registry: repo.registry,
+      method: "DELETE",
+      path: repositoryPath(repo, `${kind}s/${parseDigest(digest)}`),
+      scopes: [deleteScope(repo)],
+      signal
+    },
+    [202, 200],
+    `deleting ${kind} ${digest} of ${repo.repository}`
+  );
+  await discard(res.body);
+}
+
 // packages/oci/src/registry/manifests.ts
 var ACCEPT = [
   ...MANIFEST_MEDIA_TYPES,
@@ -52950,18 +52966,7 @@ async function putManifest(deps, repo, reference, manifest, extra) {
   return { digest, subjectIndexed: subject !== void 0 };
 }
 async function deleteManifest(deps, repo, digest, signal) {
-  const res = await deps.session.expect(
-    {
-      registry: repo.registry,
-      method: "DELETE",
-      path: repositoryPath(repo, `manifests/${parseDigest(digest)}`),
-      scopes: [deleteScope(repo)],
-      signal
-    },
-    [202, 200],
-    `deleting manifest ${digest} of ${repo.repository}`
-  );
-  await discard(res.body);
+  await deleteByDigest(deps.session, repo, "manifest", digest, signal);
   await deps.cache.remove(digest);
 }
 
@@ -53876,18 +53881,7 @@ async function putWhole(deps, upload) {
   await discard(res.body);
 }
 async function deleteBlob(deps, repo, digest, signal) {
-  const res = await deps.session.expect(
-    {
-      registry: repo.registry,
-      method: "DELETE",
-      path: repositoryPath(repo, `blobs/${parseDigest(digest)}`),
-      scopes: [deleteScope(repo)],
-      signal
-    },
-    [202, 200],
-    `deleting blob ${digest} of ${repo.repository}`
-  );
-  await discard(res.body);
+  await deleteByDigest(deps.session, repo, "blob", digest, signal);
 }
 
 // packages/oci/src/registry/client.ts
@@ -56927,6 +56921,70 @@ function isForeign(layer) {
   return FOREIGN_TYPES.has(layer.mediaType) || (layer.urls?.length ?? 0) > 0;
 }
 
+// packages/oci/src/blob-check.ts
+import { Transform as Transform2 } from "node:stream";
+var VerifyingStream = class extends Transform2 {
+  constructor(descriptor, where, outcome) {
+    super();
+    this.descriptor = descriptor;
+    this.where = where;
+    this.outcome = outcome;
+    this.hash = hasherFor(descriptor.digest);
+  }
+  descriptor;
+  where;
+  outcome;
+  hash;
+  seen = 0;
+  _transform(chunk, _encoding, callback2) {
+    this.seen += chunk.length;
+    if (this.seen > this.descriptor.size) {
+      callback2(this.mismatch(`is longer than ${this.descriptor.size} bytes`));
+      return;
+    }
+    this.hash.update(chunk);
+    callback2(null, chunk);
+  }
+  _flush(callback2) {
+    const { size, digest } = this.descriptor;
+    if (this.seen !== size) {
+      callback2(this.mismatch(`has ${this.seen} bytes, not ${size}`));
+      return;
+    }
+    const { algorithm } = splitDigest(digest);
+    const actual = `${algorithm}:${this.hash.digest("hex")}`;
+    callback2(actual === digest ? null : this.mismatch(`hashes to ${actual}`));
+  }
+  mismatch(what) {
+    const { digest } = this.descriptor;
+    return new OciError(
+      "digest-mismatch",
+      `${this.where}: blob ${digest} ${what}; ${this.outcome}`
+    );
+  }
+};
+async function readCapped2(stream, maxBytes, what) {
+  const chunks = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      const buffer = chunk;
+      total += buffer.length;
+      if (total > maxBytes) throw tooLarge2(what, maxBytes);
+      chunks.push(buffer);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+function tooLarge2(what, maxBytes) {
+  return new OciError(
+    "too-large",
+    `${what} is larger than the ${maxBytes}-byte limit`
+  );
+}
+
 // packages/oci/src/sources/archive-store.ts
 import { open as open2 } from "node:fs/promises";
 import { Readable as Readable2 } from "node:stream";
@@ -57103,7 +57161,7 @@ function parentOf(name) {
 import { constants } from "node:fs";
 import { open as open3, stat as stat3 } from "node:fs/promises";
 import { join as join3 } from "node:path";
-import { Readable as Readable3, Transform as Transform2 } from "node:stream";
+import { Readable as Readable3 } from "node:stream";
 function blobPath(descriptor) {
   const { algorithm, hex } = splitDigest(descriptor.digest);
   return `blobs/${algorithm}/${hex}`;
@@ -57152,82 +57210,20 @@ function isMissing2(error) {
   const code = error?.code;
   return code === "ENOENT" || code === "ENOTDIR";
 }
-var VerifyingStream = class extends Transform2 {
-  constructor(descriptor, where) {
-    super();
-    this.descriptor = descriptor;
-    this.where = where;
-    this.hash = hasherFor(descriptor.digest);
-  }
-  descriptor;
-  where;
-  hash;
-  seen = 0;
-  _transform(chunk, _encoding, callback2) {
-    this.seen += chunk.length;
-    if (this.seen > this.descriptor.size) {
-      callback2(this.mismatch(`is longer than ${this.descriptor.size} bytes`));
-      return;
-    }
-    this.hash.update(chunk);
-    callback2(null, chunk);
-  }
-  _flush(callback2) {
-    if (this.seen !== this.descriptor.size) {
-      callback2(
-        this.mismatch(`has ${this.seen} bytes, not ${this.descriptor.size}`)
-      );
-      return;
-    }
-    const { algorithm } = splitDigest(this.descriptor.digest);
-    const actual = `${algorithm}:${this.hash.digest("hex")}`;
-    if (actual !== this.descriptor.digest) {
-      callback2(this.mismatch(`hashes to ${actual}`));
-      return;
-    }
-    callback2();
-  }
-  mismatch(what) {
-    return new OciError(
-      "digest-mismatch",
-      `${this.where}: blob ${this.descriptor.digest} ${what}; it is corrupt or was tampered with`
-    );
-  }
-};
+var TAMPERED = "it is corrupt or was tampered with";
 function verifiedStream(file, descriptor, where) {
   const source = file.open();
-  const verifier = new VerifyingStream(descriptor, where);
+  const verifier = new VerifyingStream(descriptor, where, TAMPERED);
   source.on("error", (error) => verifier.destroy(error));
   verifier.on("close", () => source.destroy());
   return source.pipe(verifier);
-}
-async function readAll(stream, maxBytes, where) {
-  const chunks = [];
-  let total = 0;
-  try {
-    for await (const chunk of stream) {
-      const buffer = chunk;
-      total += buffer.length;
-      if (total > maxBytes) throw tooLarge2(where, maxBytes);
-      chunks.push(buffer);
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks);
 }
 async function readStoredFile(store, path, maxBytes) {
   const file = await store.stat(path);
   if (file === void 0) return void 0;
   const where = `${store.name}: ${path}`;
   if (file.size > maxBytes) throw tooLarge2(where, maxBytes);
-  return readAll(file.open(), maxBytes, where);
-}
-function tooLarge2(where, maxBytes) {
-  return new OciError(
-    "too-large",
-    `${where} is larger than the ${maxBytes}-byte limit`
-  );
+  return readCapped2(file.open(), maxBytes, where);
 }
 
 // packages/oci/src/sources/limits.ts
@@ -57391,7 +57387,11 @@ var OciLayoutReader = class {
         `${this.store.name}: blob ${descriptor.digest} is ${descriptor.size} bytes, past the ${maxBytes}-byte limit`
       );
     }
-    return readAll(await this.openBlob(descriptor), maxBytes, this.store.name);
+    return readCapped2(
+      await this.openBlob(descriptor),
+      maxBytes,
+      this.store.name
+    );
   }
   /** Streams a blob; the stream errors if its bytes do not match. */
   async openBlob(descriptor, path = blobPath(descriptor)) {
@@ -57777,76 +57777,18 @@ import { join as join4 } from "node:path";
 // packages/oci/src/copy/blob-file.ts
 import { createReadStream as createReadStream3, createWriteStream as createWriteStream2 } from "node:fs";
 import { lstat, rm as rm3 } from "node:fs/promises";
-import {
-  Transform as Transform3,
-  Writable
-} from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline as pipeline3 } from "node:stream/promises";
 function digestWith(bytes, like) {
   const { algorithm } = splitDigest(like);
   return `${algorithm}:${hasherFor(like).update(bytes).digest("hex")}`;
 }
-async function readCapped2(stream, maxBytes, what) {
-  const chunks = [];
-  let total = 0;
-  try {
-    for await (const chunk of stream) {
-      const buffer = chunk;
-      total += buffer.length;
-      if (total > maxBytes) {
-        throw new OciError(
-          "too-large",
-          `${what} is larger than the ${maxBytes}-byte limit`
-        );
-      }
-      chunks.push(buffer);
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks);
-}
-var Checker = class extends Transform3 {
-  constructor(descriptor, where) {
-    super();
-    this.descriptor = descriptor;
-    this.where = where;
-    this.hash = hasherFor(descriptor.digest);
-  }
-  descriptor;
-  where;
-  hash;
-  seen = 0;
-  _transform(chunk, _encoding, callback2) {
-    this.seen += chunk.length;
-    if (this.seen > this.descriptor.size) {
-      callback2(this.mismatch(`is longer than ${this.descriptor.size} bytes`));
-      return;
-    }
-    this.hash.update(chunk);
-    callback2(null, chunk);
-  }
-  _flush(callback2) {
-    const { size, digest } = this.descriptor;
-    if (this.seen !== size) {
-      callback2(this.mismatch(`has ${this.seen} bytes, not ${size}`));
-      return;
-    }
-    const actual = `${splitDigest(digest).algorithm}:${this.hash.digest("hex")}`;
-    callback2(actual === digest ? null : this.mismatch(`hashes to ${actual}`));
-  }
-  mismatch(what) {
-    return new OciError(
-      "digest-mismatch",
-      `${this.where}: blob ${this.descriptor.digest} ${what}; nothing was written`
-    );
-  }
-};
+var NOTHING_WRITTEN = "nothing was written";
 async function writeVerified(stream, descriptor, path, where) {
   try {
     await pipeline3(
       stream,
-      new Checker(descriptor, where),
+      new VerifyingStream(descriptor, where, NOTHING_WRITTEN),
       createWriteStream2(path, { flags: "wx", mode: 420 })
     );
   } catch (error) {
@@ -57860,7 +57802,7 @@ async function holdsBlob(path, descriptor) {
   try {
     await pipeline3(
       createReadStream3(path),
-      new Checker(descriptor, path),
+      new VerifyingStream(descriptor, path, NOTHING_WRITTEN),
       new Writable({
         write: (_chunk, _encoding, done) => {
           done();
@@ -71578,6 +71520,30 @@ var InventoryError = class extends Error {
   name = "InventoryError";
 };
 
+// packages/inventory/src/catalogers/json-safe.ts
+function parseJsonObject(text) {
+  try {
+    const value = JSON.parse(stripBom(text));
+    return isJsonObject(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isJsonObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function nonEmptyString(value) {
+  if (typeof value !== "string") return void 0;
+  const trimmed = value.trim();
+  return trimmed === "" ? void 0 : trimmed;
+}
+function ownField(object, key2) {
+  return Object.hasOwn(object, key2) ? object[key2] : void 0;
+}
+function stripBom(text) {
+  return text.startsWith("\uFEFF") ? text.slice(1) : text;
+}
+
 // packages/inventory/src/purl.ts
 var import_packageurl_js = __toESM(require_packageurl_js(), 1);
 function purlFor(parts) {
@@ -71619,45 +71585,63 @@ function encodePlus(purl) {
   return purl.replaceAll("+", "%2B");
 }
 
-// packages/inventory/src/catalogers/npm-json.ts
-function parseJsonObject(text) {
-  try {
-    const value = JSON.parse(stripBom(text));
-    return isJsonObject(value) ? value : void 0;
-  } catch {
-    return void 0;
+// packages/inventory/src/catalogers/metadata-cataloger.ts
+var MetadataCataloger = class {
+  packages = [];
+  diagnostics = [];
+  complete = true;
+  finish() {
+    return {
+      packages: this.packages,
+      diagnostics: this.diagnostics,
+      complete: this.complete
+    };
   }
-}
-function isJsonObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function nonEmptyString(value) {
-  if (typeof value !== "string") return void 0;
-  const trimmed = value.trim();
-  return trimmed === "" ? void 0 : trimmed;
-}
-function ownField(object, key2) {
-  return Object.hasOwn(object, key2) ? object[key2] : void 0;
-}
-function stripBom(text) {
-  return text.startsWith("\uFEFF") ? text.slice(1) : text;
+  /** A package recorded in the file, found by this cataloger. */
+  packageIn(file, fields) {
+    return {
+      ...fields,
+      locations: [file.path],
+      layerIndex: file.layerIndex,
+      cataloger: this.name
+    };
+  }
+  /** Records a file whose content did not arrive: `<what> (<why>)`. */
+  unread(file, what) {
+    const kind = file.skipped === "too-large" ? "too-large" : "unreadable";
+    this.lost(file.path, kind, `${what} (${file.skipped ?? "no content"})`);
+  }
+  /** Records a file whose packages are lost; the result is incomplete. */
+  lost(path, kind, message) {
+    this.complete = false;
+    this.diagnostics.push({ cataloger: this.name, path, kind, message });
+  }
+  /** Records one entry left out of an otherwise readable file. */
+  skipped(path, message) {
+    this.diagnostics.push({
+      cataloger: this.name,
+      path,
+      kind: "skipped-record",
+      message
+    });
+  }
+};
+function registryPurl(parts) {
+  const { version } = parts;
+  return purlFor({ ...parts, version: version === "" ? void 0 : version }) ?? "";
 }
 
 // packages/inventory/src/catalogers/dotnet.ts
 var MiB3 = 1024 * 1024;
 var PACKAGE_TYPES = /* @__PURE__ */ new Set(["package", "runtimepack"]);
-var DotnetCataloger = class {
+var DotnetCataloger = class extends MetadataCataloger {
   name = "dotnet";
   paths = ["/**/*.deps.json", "/**/*.nuspec"];
   maxBytes = 16 * MiB3;
-  packages = [];
   nuspecs = /* @__PURE__ */ new Map();
-  diagnostics = [];
-  complete = true;
   add(file) {
     if (file.content === void 0) {
-      const kind = file.skipped === "too-large" ? "too-large" : "unreadable";
-      this.lost(file.path, kind, `not read (${file.skipped ?? "no content"})`);
+      this.unread(file, "not read");
       return;
     }
     const text = new TextDecoder().decode(file.content);
@@ -71673,11 +71657,7 @@ var DotnetCataloger = class {
       const key2 = `${pkg.name}/${pkg.version}`.toLowerCase();
       pkg.licenses = this.nuspecs.get(key2) ?? [];
     }
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete
-    };
+    return super.finish();
   }
   addDeps(file, text) {
     const json = parseJsonObject(text);
@@ -71700,36 +71680,17 @@ var DotnetCataloger = class {
     }
   }
   nugetPackage(file, name, version) {
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: "nuget",
       purl: nugetPurl(name, version),
-      licenses: [],
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name
-    };
-  }
-  lost(path, kind, message) {
-    this.complete = false;
-    this.diagnostics.push({ cataloger: this.name, path, kind, message });
-  }
-  skipped(path, message) {
-    this.diagnostics.push({
-      cataloger: this.name,
-      path,
-      kind: "skipped-record",
-      message
+      licenses: []
     });
   }
 };
 function nugetPurl(name, version) {
-  return purlFor({
-    type: "nuget",
-    name,
-    version: version === "" ? void 0 : version
-  }) ?? "";
+  return registryPurl({ type: "nuget", name, version });
 }
 function parseNuspecLicense(xml) {
   const id = elementText(xml, "id");
@@ -72989,12 +72950,12 @@ function npmPackage(group, cataloger) {
 function npmPurl(name, version) {
   const slash = name.startsWith("@") ? name.indexOf("/") : -1;
   const scoped = slash > 1 && slash < name.length - 1;
-  return purlFor({
+  return registryPurl({
     type: "npm",
     namespace: scoped ? name.slice(0, slash) : void 0,
     name: scoped ? name.slice(slash + 1) : name,
-    version: version === "" ? void 0 : version
-  }) ?? "";
+    version
+  });
 }
 function fileKind(path) {
   const parts = path.split("/");
@@ -73026,13 +72987,10 @@ function compare(a, b) {
 
 // packages/inventory/src/catalogers/php.ts
 var MiB6 = 1024 * 1024;
-var PhpCataloger = class {
+var PhpCataloger = class extends MetadataCataloger {
   name = "php";
   paths = ["/**/composer/installed.json"];
   maxBytes = 32 * MiB6;
-  packages = [];
-  diagnostics = [];
-  complete = true;
   add(file) {
     const entries = this.installedEntries(file);
     if (entries === void 0) return;
@@ -73045,18 +73003,10 @@ var PhpCataloger = class {
       this.packages.push(this.composerPackage(file, name, entry2));
     }
   }
-  finish() {
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete
-    };
-  }
   /** The `packages` array of either format; undefined when unreadable. */
   installedEntries(file) {
     if (file.content === void 0) {
-      const kind = file.skipped === "too-large" ? "too-large" : "unreadable";
-      this.lost(file.path, kind, `not read (${file.skipped ?? "no content"})`);
+      this.unread(file, "not read");
       return void 0;
     }
     const text = new TextDecoder().decode(file.content);
@@ -73068,27 +73018,12 @@ var PhpCataloger = class {
   }
   composerPackage(file, name, entry2) {
     const version = nonEmptyString(entry2.version) ?? "";
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: "composer",
       purl: composerPurl(name, version),
-      licenses: composerLicenses(entry2.license),
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name
-    };
-  }
-  lost(path, kind, message) {
-    this.complete = false;
-    this.diagnostics.push({ cataloger: this.name, path, kind, message });
-  }
-  skipped(path, message) {
-    this.diagnostics.push({
-      cataloger: this.name,
-      path,
-      kind: "skipped-record",
-      message
+      licenses: composerLicenses(entry2.license)
     });
   }
 };
@@ -73112,12 +73047,12 @@ function composerLicenses(value) {
 function composerPurl(name, version) {
   const slash = name.indexOf("/");
   const vendored = slash > 0 && slash < name.length - 1;
-  return purlFor({
+  return registryPurl({
     type: "composer",
     namespace: vendored ? name.slice(0, slash) : void 0,
     name: vendored ? name.slice(slash + 1) : name,
-    version: version === "" ? void 0 : version
-  }) ?? "";
+    version
+  });
 }
 
 // packages/inventory/src/catalogers/python-metadata.ts
@@ -73180,7 +73115,7 @@ function normalizePythonName(name) {
 
 // packages/inventory/src/catalogers/python.ts
 var MiB7 = 1024 * 1024;
-var PythonCataloger = class {
+var PythonCataloger = class extends MetadataCataloger {
   name = "python";
   paths = [
     "/**/*dist-info/METADATA",
@@ -73190,18 +73125,9 @@ var PythonCataloger = class {
     "/**/*.egg-info"
   ];
   maxBytes = 4 * MiB7;
-  packages = [];
-  diagnostics = [];
-  complete = true;
   add(file) {
     if (file.content === void 0) {
-      this.complete = false;
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: file.skipped === "too-large" ? "too-large" : "unreadable",
-        message: `metadata not read (${file.skipped ?? "no content"})`
-      });
+      this.unread(file, "metadata not read");
       return;
     }
     const headers = parseMetadataHeaders(
@@ -73209,43 +73135,28 @@ var PythonCataloger = class {
     );
     const name = headerValue(headers, "Name");
     if (name === void 0) {
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: "skipped-record",
-        message: "metadata names no distribution"
-      });
+      this.skipped(file.path, "metadata names no distribution");
       return;
     }
     this.packages.push(this.pythonPackage(file, name, headers));
   }
-  finish() {
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete
-    };
-  }
   pythonPackage(file, name, headers) {
     const version = headerValue(headers, "Version") ?? "";
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: "pypi",
       purl: pypiPurl(name, version),
-      licenses: metadataLicenses(headers),
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name
-    };
+      licenses: metadataLicenses(headers)
+    });
   }
 };
 function pypiPurl(name, version) {
-  return purlFor({
+  return registryPurl({
     type: "pypi",
     name: normalizePythonName(name),
-    version: version === "" ? void 0 : version
-  }) ?? "";
+    version
+  });
 }
 
 // packages/inventory/src/catalogers/ruby.ts
@@ -73326,68 +73237,44 @@ function readLiteral(text, start, close) {
   }
   return void 0;
 }
-var RubyCataloger = class {
+var RubyCataloger = class extends MetadataCataloger {
   name = "ruby";
   paths = [
     "/**/specifications/*.gemspec",
     "/**/specifications/default/*.gemspec"
   ];
   maxBytes = 1 * MiB8;
-  packages = [];
-  diagnostics = [];
-  complete = true;
   add(file) {
     if (file.content === void 0) {
-      this.complete = false;
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: file.skipped === "too-large" ? "too-large" : "unreadable",
-        message: `gemspec not read (${file.skipped ?? "no content"})`
-      });
+      this.unread(file, "gemspec not read");
       return;
     }
     const spec = parseGemSpec(new TextDecoder().decode(file.content));
     if (spec.name === void 0) {
-      this.diagnostics.push({
-        cataloger: this.name,
-        path: file.path,
-        kind: "skipped-record",
-        message: "gemspec names no gem"
-      });
+      this.skipped(file.path, "gemspec names no gem");
       return;
     }
     this.packages.push(this.gemPackage(file, spec.name, spec));
   }
-  finish() {
-    return {
-      packages: this.packages,
-      diagnostics: this.diagnostics,
-      complete: this.complete
-    };
-  }
   gemPackage(file, name, spec) {
     const version = spec.version ?? "";
-    return {
+    return this.packageIn(file, {
       name,
       version,
       type: "gem",
       purl: gemPurl(name, version, spec.platform),
-      licenses: spec.licenses,
-      locations: [file.path],
-      layerIndex: file.layerIndex,
-      cataloger: this.name
-    };
+      licenses: spec.licenses
+    });
   }
 };
 function gemPurl(name, version, platform) {
   const native = platform !== void 0 && platform !== "ruby";
-  return purlFor({
+  return registryPurl({
     type: "gem",
     name,
-    version: version === "" ? void 0 : version,
+    version,
     qualifiers: { platform: native ? platform : void 0 }
-  }) ?? "";
+  });
 }
 
 // packages/inventory/src/catalogers/language.ts
@@ -73493,6 +73380,57 @@ function forEachLine(text, onLine) {
   }
 }
 
+// packages/inventory/src/catalogers/record-cataloger.ts
+function parseRecords(text, emptyRecord3, readLine4) {
+  const records = [];
+  const state = { record: emptyRecord3(1), hasLine: false };
+  forEachLine(text, (line, number) => {
+    if (line === "") {
+      if (state.hasLine) records.push(state.record);
+      state.record = emptyRecord3(number + 1);
+      state.hasLine = false;
+      return;
+    }
+    if (!state.hasLine) state.record.line = number;
+    state.hasLine = true;
+    readLine4(state.record, line);
+  });
+  if (state.hasLine) records.push(state.record);
+  return records;
+}
+function catalogRecords(databases, maxBytes, log2, reader) {
+  const packages = new PackageSet();
+  let complete = true;
+  for (const file of databases) {
+    const read = databaseText(file, maxBytes);
+    if (!read.ok) {
+      log2.add(read.kind, file.path, read.message);
+      complete = false;
+    } else if (!addRecords(reader, read.text, file, packages)) {
+      complete = false;
+    }
+  }
+  return { packages: packages.list(), diagnostics: log2.list(), complete };
+}
+function logSkippedRecord(log2, path, record, why) {
+  const name = record.name === void 0 ? record.anonymous : `package ${quoted(record.name)}`;
+  log2.add(
+    "skipped-record",
+    path,
+    `${path}, line ${record.line}: skipped ${name}: ${why}`
+  );
+}
+function addRecords(reader, text, file, packages) {
+  let complete = true;
+  for (const record of reader.parse(text)) {
+    const pkg = reader.toPackage(record, file);
+    if (pkg === "absent") continue;
+    if (pkg === void 0) complete = false;
+    else if (!packages.add(pkg)) reader.skipDuplicate(file.path, record);
+  }
+  return complete;
+}
+
 // packages/inventory/src/catalogers/apk.ts
 var CATALOGER = "apk";
 var NAME2 = /^[A-Za-z0-9][A-Za-z0-9+._-]{0,254}$/;
@@ -73517,31 +73455,13 @@ var ApkCataloger = class {
     this.databases.push(file);
   }
   finish(context) {
-    const packages = new PackageSet();
-    let complete = true;
-    for (const file of this.databases) {
-      if (!this.readDatabase(file, packages, context.os)) complete = false;
-    }
-    return {
-      packages: packages.list(),
-      diagnostics: this.log.list(),
-      complete
-    };
-  }
-  /** Adds one database file's packages; false when records were lost. */
-  readDatabase(file, packages, os) {
-    const read = databaseText(file, this.maxBytes);
-    if (!read.ok) {
-      this.log.add(read.kind, file.path, read.message);
-      return false;
-    }
-    let complete = true;
-    for (const record of parseApkInstalled(read.text)) {
-      const pkg = this.toPackage(record, file, os);
-      if (pkg === void 0) complete = false;
-      else if (!packages.add(pkg)) this.skip(file.path, record, "duplicate");
-    }
-    return complete;
+    return catalogRecords(this.databases, this.maxBytes, this.log, {
+      parse: parseApkInstalled,
+      toPackage: (record, file) => this.toPackage(record, file, context.os),
+      skipDuplicate: (path, record) => {
+        this.skip(path, record, "duplicate");
+      }
+    });
   }
   toPackage(record, file, os) {
     const problem = recordProblem(record);
@@ -73557,30 +73477,17 @@ var ApkCataloger = class {
     return packageOf(record, file, purl);
   }
   skip(path, record, why) {
-    const name = record.name === void 0 ? "a record" : `package ${quoted(record.name)}`;
-    this.log.add(
-      "skipped-record",
+    const { name, line } = record;
+    logSkippedRecord(
+      this.log,
       path,
-      `${path}, line ${record.line}: skipped ${name}: ${why}`
+      { name, line, anonymous: "a record" },
+      why
     );
   }
 };
 function parseApkInstalled(text) {
-  const records = [];
-  const state = { record: emptyRecord(1), hasLine: false };
-  forEachLine(text, (line, number) => {
-    if (line === "") {
-      if (state.hasLine) records.push(state.record);
-      state.record = emptyRecord(number + 1);
-      state.hasLine = false;
-      return;
-    }
-    if (!state.hasLine) state.record.line = number;
-    state.hasLine = true;
-    readLine2(state.record, line);
-  });
-  if (state.hasLine) records.push(state.record);
-  return records;
+  return parseRecords(text, emptyRecord, readLine2);
 }
 function readLine2(record, line) {
   if (line.charAt(1) !== ":" || !/^[A-Za-z]/.test(line)) {
@@ -73698,32 +73605,13 @@ var DpkgCataloger = class {
     }
   }
   finish(context) {
-    const packages = new PackageSet();
-    let complete = true;
-    for (const file of this.databases) {
-      if (!this.readDatabase(file, packages, context.os)) complete = false;
-    }
-    return {
-      packages: packages.list(),
-      diagnostics: this.log.list(),
-      complete
-    };
-  }
-  /** Adds one database file's packages; false when records were lost. */
-  readDatabase(file, packages, os) {
-    const read = databaseText(file, this.maxBytes);
-    if (!read.ok) {
-      this.log.add(read.kind, file.path, read.message);
-      return false;
-    }
-    let complete = true;
-    for (const record of parseDpkgStatus(read.text)) {
-      const pkg = this.toPackage(record, file, os);
-      if (pkg === "absent") continue;
-      if (pkg === void 0) complete = false;
-      else if (!packages.add(pkg)) this.skip(file.path, record, "duplicate");
-    }
-    return complete;
+    return catalogRecords(this.databases, this.maxBytes, this.log, {
+      parse: parseDpkgStatus,
+      toPackage: (record, file) => this.toPackage(record, file, context.os),
+      skipDuplicate: (path, record) => {
+        this.skip(path, record, "duplicate");
+      }
+    });
   }
   /** The package a stanza records, `absent` if it records none. */
   toPackage(record, file, os) {
@@ -73776,11 +73664,12 @@ var DpkgCataloger = class {
     return { name: sourceName, version: sourceVersion };
   }
   skip(path, record, why) {
-    const name = record.package === void 0 ? "a stanza" : `package ${quoted(record.package)}`;
-    this.log.add(
-      "skipped-record",
+    const { package: name, line } = record;
+    logSkippedRecord(
+      this.log,
       path,
-      `${path}, line ${record.line}: skipped ${name}: ${why}`
+      { name, line, anonymous: "a stanza" },
+      why
     );
   }
   addCopyright(file) {
@@ -73792,21 +73681,7 @@ var DpkgCataloger = class {
   }
 };
 function parseDpkgStatus(text) {
-  const records = [];
-  const state = { record: emptyRecord2(1), hasField: false };
-  forEachLine(text, (line, number) => {
-    if (line === "") {
-      if (state.hasField) records.push(state.record);
-      state.record = emptyRecord2(number + 1);
-      state.hasField = false;
-      return;
-    }
-    if (!state.hasField) state.record.line = number;
-    state.hasField = true;
-    readLine3(state.record, line);
-  });
-  if (state.hasField) records.push(state.record);
-  return records;
+  return parseRecords(text, emptyRecord2, readLine3);
 }
 function copyrightLicenses(text) {
   if (!isMachineReadable(text)) return [];
@@ -73910,7 +73785,7 @@ function osPackageCatalogers() {
   return [new DpkgCataloger(), new ApkCataloger()];
 }
 
-// packages/inventory/src/catalogers/go-binary-executable.ts
+// packages/inventory/src/catalogers/executable.ts
 function readExecutable(bytes) {
   if (startsWith(bytes, [127, 69, 76, 70])) return readElf(bytes);
   if (machoMagic(bytes) !== void 0) return readMacho(bytes);
@@ -74350,7 +74225,7 @@ function withoutSentinels(modInfo) {
   return isWrapped2 ? modInfo.subarray(SENTINEL_BYTES, length - SENTINEL_BYTES) : new Uint8Array(0);
 }
 
-// packages/inventory/src/catalogers/go-binary-files.ts
+// packages/inventory/src/catalogers/binary-cataloger.ts
 var MiB9 = 1024 * 1024;
 var MAX_PROBLEMS_LISTED = 20;
 var BINARY_PATHS = Object.freeze([
@@ -76146,6 +76021,20 @@ function imageDisplayName(image) {
 function osLabel(os) {
   return [os.id, os.versionId].filter(Boolean).join(" ");
 }
+function diagnosticText(diagnostic) {
+  const { cataloger, kind, path, message } = diagnostic;
+  return [cataloger, kind, path, message].filter(Boolean).join(": ");
+}
+function jsonText(document) {
+  return `${JSON.stringify(document, null, 2)}
+`;
+}
+function uniqueName(base, used, separator) {
+  let name = base;
+  for (let n = 2; used.has(name); n++) name = `${base}${separator}${n}`;
+  used.add(name);
+  return name;
+}
 
 // packages/inventory/src/sbom-licenses.ts
 var LICENSE_IDS = canonical([...spdx_license_ids_default, ...deprecated_default2]);
@@ -76179,6 +76068,9 @@ function licenseText(license) {
     case "text":
       return license.text;
   }
+}
+function allOf(parts) {
+  return parts.length === 1 ? parts[0] ?? "" : parts.map(grouped).join(" AND ");
 }
 function grouped(expression) {
   if (!expression.includes(" ") || isWrapped(expression)) return expression;
@@ -76312,8 +76204,7 @@ function toCycloneDx(inventory, options = {}) {
   };
 }
 function formatCycloneDx(inventory, options = {}) {
-  return `${JSON.stringify(toCycloneDx(inventory, options), null, 2)}
-`;
+  return jsonText(toCycloneDx(inventory, options));
 }
 function imageComponent(inventory) {
   const { image } = inventory;
@@ -76356,7 +76247,7 @@ function inventoryProperties(inventory) {
     ]),
     ...inventory.diagnostics.map((d) => [
       "imagegate:inventory:diagnostic",
-      [d.cataloger, d.kind, d.path, d.message].filter(Boolean).join(": ")
+      diagnosticText(d)
     ]),
     ...layers
   ]);
@@ -76369,7 +76260,7 @@ function packageComponents(packages) {
   const used = /* @__PURE__ */ new Set();
   return packages.map((pkg) => {
     const unique = pkg.purl !== "" && counts.get(pkg.purl) === 1;
-    const ref = uniqueRef(unique ? pkg.purl : keyedRef(pkg), used);
+    const ref = uniqueName(unique ? pkg.purl : keyedRef(pkg), used, "#");
     return packageComponent(pkg, ref);
   });
 }
@@ -76378,12 +76269,6 @@ function keyedRef(pkg) {
   if (pkg.purl === "") return `${TOOL_NAME}:package:${key2}`;
   const joiner = pkg.purl.includes("?") ? "&" : "?";
   return `${pkg.purl}${joiner}package-id=${key2}`;
-}
-function uniqueRef(ref, used) {
-  let candidate = ref;
-  for (let n = 2; used.has(candidate); n++) candidate = `${ref}#${n}`;
-  used.add(candidate);
-  return candidate;
 }
 function packageComponent(pkg, ref) {
   const licenses2 = cycloneDxLicenses(classifyLicenses(pkg.licenses));
@@ -76437,10 +76322,7 @@ function cycloneDxLicenses(licenses2) {
   const hasText = licenses2.some((l) => l.kind === "text");
   const hasExpression = licenses2.some((l) => l.kind === "expression");
   if (hasExpression && !hasText) {
-    const parts = licenses2.map(
-      (l) => l.kind === "id" ? l.id : l.kind === "expression" ? l.expression : ""
-    );
-    const expression = parts.length === 1 ? parts[0] ?? "" : parts.map(grouped).join(" AND ");
+    const expression = allOf(licenses2.map(licenseText));
     return [{ expression, acknowledgement: "declared" }];
   }
   return licenses2.map((license) => {
@@ -76502,8 +76384,7 @@ function toSpdx(inventory, options = {}) {
   };
 }
 function formatSpdx(inventory, options = {}) {
-  return `${JSON.stringify(toSpdx(inventory, options), null, 2)}
-`;
+  return jsonText(toSpdx(inventory, options));
 }
 function imagePackage(inventory) {
   const { image } = inventory;
@@ -76549,10 +76430,7 @@ function packageEntries(packages, refs) {
   const used = /* @__PURE__ */ new Set([DOCUMENT_ID, IMAGE_ID2, OS_ID]);
   return packages.map((pkg) => {
     const base = `SPDXRef-Package-${pkg.type}-${idSafe(pkg.name)}-${packageKey(pkg)}`;
-    let id = base;
-    for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
-    used.add(id);
-    return packageEntry(pkg, id, refs);
+    return packageEntry(pkg, uniqueName(base, used, "-"), refs);
   });
 }
 function packageEntry(pkg, id, refs) {
@@ -76609,9 +76487,7 @@ function documentComment(inventory) {
   return lines([
     osLine,
     completeness,
-    ...inventory.diagnostics.map(
-      (d) => `diagnostic: ${[d.cataloger, d.kind, d.path, d.message].filter(Boolean).join(": ")}`
-    )
+    ...inventory.diagnostics.map((d) => `diagnostic: ${diagnosticText(d)}`)
   ]);
 }
 var LicenseRefs = class {
@@ -76626,11 +76502,7 @@ var LicenseRefs = class {
     const taken = /* @__PURE__ */ new Set();
     for (const text of [...texts].sort()) {
       const name = idSafe(text.replaceAll("+", "-plus-")) || "unnamed";
-      const base = `LicenseRef-${name}`;
-      let id = base;
-      for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-      taken.add(id);
-      this.ids.set(text, id);
+      this.ids.set(text, uniqueName(`LicenseRef-${name}`, taken, "-"));
     }
   }
   /** A package's `licenseDeclared`: one expression, or NOASSERTION. */
@@ -76639,8 +76511,7 @@ var LicenseRefs = class {
       (license) => this.expressionOf(license)
     );
     if (parts.length === 0) return NOASSERTION;
-    if (parts.length === 1) return parts[0] ?? NOASSERTION;
-    return parts.map(grouped).join(" AND ");
+    return allOf(parts);
   }
   /** The definitions to put in `hasExtractedLicensingInfos`. */
   definitions() {
@@ -76652,14 +76523,8 @@ var LicenseRefs = class {
     }));
   }
   expressionOf(license) {
-    switch (license.kind) {
-      case "id":
-        return license.id;
-      case "expression":
-        return license.expression;
-      case "text":
-        return this.ids.get(license.text) ?? NOASSERTION;
-    }
+    if (license.kind !== "text") return licenseText(license);
+    return this.ids.get(license.text) ?? NOASSERTION;
   }
 };
 function idSafe(text) {
