@@ -1,17 +1,20 @@
 // pnpm bench: lint time for a 10,000-line Dockerfile and the lint action's
 // cold start, each as a ratio to `node -e ""` measured in the same run, so
 // the figures compare across machines; then the image rows of image.ts
-// (layer walk, copy from a registry), each against its own baseline.
+// (layer walk, copy from a registry), each against its own baseline, and
+// the SBOM rows of sbom.ts (imagegate and its peers on a Debian image).
 // Reads the committed dist/ bundles.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { copyTable, walkTables, writeBigImage, type Table } from './image';
+import { sbomTables } from './sbom';
 
 const root = resolve(import.meta.dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const imageRuns = Number(process.env.BENCH_IMAGE_RUNS ?? 5);
+const sbomRuns = Number(process.env.BENCH_SBOM_RUNS ?? 3);
 const work = mkdtempSync(join(tmpdir(), 'imagegate-bench-'));
 
 function median(values: number[]): number {
@@ -133,6 +136,17 @@ try {
   );
   for (const table of walkTables(root, layout, imageRuns)) printTable(table);
   printTable(await copyTable(root, work, layout, imageRuns));
+
+  console.log('');
+  console.log(
+    `SBOM rows: the Debian image of bench/debian-image.ts, median of ` +
+      `${sbomRuns} interleaved runs, each tool without network when ` +
+      '`unshare -n` works',
+  );
+  const sbom = await sbomTables(root, work, sbomRuns);
+  for (const table of sbom.tables) printTable(table);
+  console.log('');
+  for (const line of sbom.differences) console.log(`- ${line}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
