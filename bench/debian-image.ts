@@ -134,15 +134,26 @@ function run(command: string, args: string[], input?: string): Buffer {
   return result.stdout;
 }
 
-/** The cached debootstrap root the debootstrap test shares. */
-function minbaseRoot(): string {
+/**
+ * The cached `debootstrap --variant=minbase` root, shared with
+ * `test/inventory-debootstrap.test.ts`. Each process builds into its own
+ * scratch folder and renames it into place, so two test files that start
+ * at once never write into one folder; the one that loses the race drops
+ * its copy.
+ */
+export function minbaseRoot(): string {
   const root = join(BASE_CACHE, `${SUITE}-minbase`);
   if (existsSync(join(root, 'var/lib/dpkg/status'))) return root;
-  const partial = `${root}.partial`;
+  const partial = `${root}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(BASE_CACHE, { recursive: true });
   run('debootstrap', ['--variant=minbase', SUITE, partial, MIRROR]);
-  renameSync(partial, root);
+  try {
+    renameSync(partial, root);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    if (!existsSync(join(root, 'var/lib/dpkg/status'))) throw error;
+  }
   return root;
 }
 

@@ -1,15 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DpkgCataloger } from '../packages/inventory/src/catalogers/dpkg';
 import { detectOs } from '../packages/inventory/src/os-release';
+import { minbaseRoot } from '../bench/debian-image';
 
 /**
  * The dpkg cataloger over a real Debian root made by `debootstrap
@@ -20,8 +15,6 @@ import { detectOs } from '../packages/inventory/src/os-release';
  * test skips, unless IMAGEGATE_DEBOOTSTRAP=1 demands it.
  */
 const SUITE = process.env.IMAGEGATE_DEBOOTSTRAP_SUITE ?? 'bookworm';
-const MIRROR =
-  process.env.IMAGEGATE_DEBOOTSTRAP_MIRROR ?? 'http://deb.debian.org/debian';
 const CACHE =
   process.env.IMAGEGATE_DEBOOTSTRAP_CACHE ?? '/tmp/imagegate-debootstrap';
 const ROOT = join(CACHE, `${SUITE}-minbase`);
@@ -44,7 +37,7 @@ describe.skipIf(missing !== undefined)(
   'DpkgCataloger on a debootstrap root',
   () => {
     beforeAll(() => {
-      buildRoot();
+      minbaseRoot();
     }, 900_000);
 
     it('finds the packages dpkg-query lists', () => {
@@ -92,33 +85,6 @@ function hasCommand(name: string): boolean {
     env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
   });
   return found.status === 0;
-}
-
-/** Makes the cached root once; a partial build never counts as done. */
-function buildRoot(): void {
-  if (existsSync(join(ADMIN_DIR, 'status'))) return;
-  const partial = `${ROOT}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(CACHE, { recursive: true });
-  const run = spawnSync(
-    'debootstrap',
-    ['--variant=minbase', SUITE, partial, MIRROR],
-    {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
-      },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  if (run.status !== 0) {
-    throw new Error(
-      `debootstrap ${SUITE} from ${MIRROR} failed (${run.status ?? run.signal}): ` +
-        run.stderr.slice(-2000),
-    );
-  }
-  renameSync(partial, ROOT);
 }
 
 /** `dpkg-query -W --admindir=<root>/var/lib/dpkg | wc -l`. */
