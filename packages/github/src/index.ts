@@ -106,3 +106,11 @@ export {
   severityFromScore,
   type ReadResultsOptions,
 } from './sarif-read';
+export {
+  loadBaselineFindings,
+  loadResultRuns,
+  MAX_RESULTS_BYTES,
+  ReportInputError,
+  type ReportInputErrorCode,
+  type ResultsRequest,
+} from './report-input';

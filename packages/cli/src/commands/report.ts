@@ -1,5 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
 import {
   countBySeverity,
   failingFindings,
@@ -10,14 +8,14 @@ import {
 import {
   buildSarif,
   comparePullRequestFindings,
-  mergeResultRuns,
-  readResults,
+  loadBaselineFindings,
+  loadResultRuns,
   renderPullRequestComment,
+  ReportInputError,
   sarifToJson,
   type PullRequestView,
   type SarifRunInput,
 } from '@imagegate/github';
-import { glob } from 'tinyglobby';
 import { parseFailOn, type FailOn } from '../gate';
 import { CliError, writeReport, type CliIo } from '../io';
 
@@ -33,9 +31,6 @@ export interface ReportFlags {
 
 const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
 type Format = (typeof FORMATS)[number];
-
-/** The largest results file read. */
-const MAX_RESULTS_BYTES = 256 * 1024 * 1024;
 
 /**
  * `imagegate report --results FILE...`: merges findings JSON and SARIF
@@ -90,60 +85,11 @@ async function loadRuns(
   flags: ReportFlags,
   io: CliIo,
 ): Promise<SarifRunInput[]> {
-  const files = await expand(flags.results, io.cwd);
-  const runs: SarifRunInput[] = [];
-  for (const file of files) {
-    const shown = relative(io.cwd, file) || file;
-    runs.push(
-      ...readResults(await readText(file, shown), shown, { root: io.cwd }),
-    );
-  }
-  const prefix = categoryPrefix(flags.categoryPrefix ?? '');
-  return mergeResultRuns(runs).map((run) => ({
-    ...run,
-    category: `${prefix}${run.category}`,
-  }));
-}
-
-function categoryPrefix(prefix: string): string {
-  const trimmed = prefix.trim();
-  if (trimmed === '' || trimmed.endsWith('/')) return trimmed;
-  return `${trimmed}/`;
-}
-
-/** The files the arguments name: paths as given, globs expanded. */
-async function expand(
-  patterns: readonly string[],
-  cwd: string,
-): Promise<string[]> {
-  const files: string[] = [];
-  for (const pattern of patterns) {
-    const found = /[*?[{]/.test(pattern)
-      ? (await glob(pattern, { cwd, absolute: true, onlyFiles: true })).sort()
-      : [resolve(cwd, pattern)];
-    if (found.length === 0)
-      throw new CliError(`--results '${pattern}': matches no file`);
-    for (const file of found) if (!files.includes(file)) files.push(file);
-  }
-  return files;
-}
-
-async function readText(path: string, shown: string): Promise<string> {
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_RESULTS_BYTES)
-      throw new CliError(
-        `${shown}: ${size} bytes is more than the ${MAX_RESULTS_BYTES} a results file may hold`,
-      );
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new CliError(
-      `${shown}: cannot read the results file (${code}); check the path`,
-      { cause: error },
-    );
-  }
+  return loadResultRuns({
+    patterns: flags.results,
+    root: io.cwd,
+    categoryPrefix: flags.categoryPrefix ?? '',
+  }).catch(rethrowAsUsage);
 }
 
 async function loadBaseline(
@@ -151,21 +97,24 @@ async function loadBaseline(
   io: CliIo,
 ): Promise<Finding[] | undefined> {
   if (baseline === undefined) return undefined;
-  const path = resolve(io.cwd, baseline);
-  const exists = await stat(path).then(
-    () => true,
-    () => false,
+  const findings = await loadBaselineFindings(baseline, io.cwd).catch(
+    rethrowAsUsage,
   );
-  if (!exists) {
-    io.stderr(
-      `imagegate: warning: baseline '${baseline}' does not exist; every open finding counts as new\n`,
-    );
-    return undefined;
-  }
-  const text = await readText(path, baseline);
-  return readResults(text, baseline, { root: io.cwd }).flatMap(
-    (run) => run.findings,
+  if (findings !== 'missing') return findings;
+  io.stderr(
+    `imagegate: warning: baseline '${baseline}' does not exist; every open finding counts as new\n`,
   );
+  return undefined;
+}
+
+/** A results problem, in the words of the command line. */
+function rethrowAsUsage(error: unknown): never {
+  if (!(error instanceof ReportInputError)) throw error;
+  const message =
+    error.code === 'no-match'
+      ? `--results '${error.subject}': matches no file`
+      : error.message;
+  throw new CliError(message, { cause: error });
 }
 
 // ---------------------------------------------------------------------------
