@@ -71293,6 +71293,105 @@ function isRecord(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+// packages/github/src/report-input.ts
+import { readFile as readFile6, stat as stat9 } from "node:fs/promises";
+import { relative as relative3, resolve as resolve8 } from "node:path";
+var MAX_RESULTS_BYTES = 256 * 1024 * 1024;
+var IGNORED2 = ["**/.git/**", "**/node_modules/**"];
+var ReportInputError = class extends Error {
+  constructor(code, subject, message, options) {
+    super(message, options);
+    this.code = code;
+    this.subject = subject;
+  }
+  code;
+  subject;
+  name = "ReportInputError";
+};
+async function loadResultRuns(request3) {
+  const { root } = request3;
+  const files = await expandResultPatterns(request3.patterns, root);
+  const runs = [...request3.runs ?? []];
+  for (const file of files) {
+    const shown2 = relative3(root, file) || file;
+    const text = await readResultsFile(file, shown2);
+    runs.push(...readResults(text, shown2, { root }));
+  }
+  if (runs.length === 0 && files.length === 0)
+    throw new ReportInputError(
+      "no-results",
+      "",
+      "no results to report; name the findings JSON or SARIF files"
+    );
+  const prefix = categoryPrefix(request3.categoryPrefix ?? "");
+  return mergeResultRuns(runs).map((run) => ({
+    ...run,
+    category: `${prefix}${run.category}`
+  }));
+}
+async function loadBaselineFindings(baseline, root) {
+  const path = resolve8(root, baseline);
+  const exists = await stat9(path).then(
+    () => true,
+    () => false
+  );
+  if (!exists) return "missing";
+  const text = await readResultsFile(path, baseline);
+  return readResults(text, baseline, { root }).flatMap((run) => run.findings);
+}
+function categoryPrefix(prefix) {
+  const trimmed = prefix.trim();
+  if (trimmed === "" || trimmed.endsWith("/")) return trimmed;
+  return `${trimmed}/`;
+}
+async function expandResultPatterns(patterns, root) {
+  const files = [];
+  for (const pattern of patterns) {
+    const found = /[*?[{]/.test(pattern) ? await matchGlob(pattern, root) : [resolve8(root, pattern)];
+    if (found.length === 0)
+      throw new ReportInputError(
+        "no-match",
+        pattern,
+        `'${pattern}' matches no file under ${root}; check the pattern`
+      );
+    for (const file of found) if (!files.includes(file)) files.push(file);
+  }
+  return files;
+}
+async function matchGlob(pattern, root) {
+  const found = await glob(pattern, {
+    cwd: root,
+    absolute: true,
+    onlyFiles: true,
+    dot: true,
+    ignore: IGNORED2
+  });
+  return found.sort();
+}
+async function readResultsFile(path, shown2) {
+  const { size } = await stat9(path).catch((error) => {
+    throw unreadable(shown2, error);
+  });
+  if (size > MAX_RESULTS_BYTES)
+    throw new ReportInputError(
+      "too-large",
+      shown2,
+      `${shown2}: ${size} bytes is more than the ${MAX_RESULTS_BYTES} a results file may hold`
+    );
+  return readFile6(path, "utf8").catch((error) => {
+    throw unreadable(shown2, error);
+  });
+}
+function unreadable(shown2, error) {
+  const code = error.code ?? "error";
+  return new ReportInputError(
+    "unreadable",
+    shown2,
+    `${shown2}: cannot read the results file (${code}); check the path`,
+    { cause: error }
+  );
+}
+
 // packages/cli/src/gate.ts
 function parseFailOn(text) {
   if (text.toLowerCase() === "none") return "none";
@@ -71341,10 +71440,7 @@ function render(run, format) {
 }
 
 // packages/cli/src/commands/report.ts
-import { readFile as readFile6, stat as stat9 } from "node:fs/promises";
-import { relative as relative3, resolve as resolve8 } from "node:path";
 var FORMATS2 = ["text", "json", "sarif", "markdown"];
-var MAX_RESULTS_BYTES = 256 * 1024 * 1024;
 async function reportCommand(flags, io) {
   const format = parseFormat2(flags.format);
   const failOn = parseFailOn(flags.failOnNew);
@@ -71365,70 +71461,28 @@ function parseFormat2(text) {
   return format;
 }
 async function loadRuns(flags, io) {
-  const files = await expand2(flags.results, io.cwd);
-  const runs = [];
-  for (const file of files) {
-    const shown2 = relative3(io.cwd, file) || file;
-    runs.push(
-      ...readResults(await readText(file, shown2), shown2, { root: io.cwd })
-    );
-  }
-  const prefix = categoryPrefix(flags.categoryPrefix ?? "");
-  return mergeResultRuns(runs).map((run) => ({
-    ...run,
-    category: `${prefix}${run.category}`
-  }));
-}
-function categoryPrefix(prefix) {
-  const trimmed = prefix.trim();
-  if (trimmed === "" || trimmed.endsWith("/")) return trimmed;
-  return `${trimmed}/`;
-}
-async function expand2(patterns, cwd) {
-  const files = [];
-  for (const pattern of patterns) {
-    const found = /[*?[{]/.test(pattern) ? (await glob(pattern, { cwd, absolute: true, onlyFiles: true })).sort() : [resolve8(cwd, pattern)];
-    if (found.length === 0)
-      throw new CliError(`--results '${pattern}': matches no file`);
-    for (const file of found) if (!files.includes(file)) files.push(file);
-  }
-  return files;
-}
-async function readText(path, shown2) {
-  try {
-    const { size } = await stat9(path);
-    if (size > MAX_RESULTS_BYTES)
-      throw new CliError(
-        `${shown2}: ${size} bytes is more than the ${MAX_RESULTS_BYTES} a results file may hold`
-      );
-    return await readFile6(path, "utf8");
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const code = error.code ?? "error";
-    throw new CliError(
-      `${shown2}: cannot read the results file (${code}); check the path`,
-      { cause: error }
-    );
-  }
+  return loadResultRuns({
+    patterns: flags.results,
+    root: io.cwd,
+    categoryPrefix: flags.categoryPrefix ?? ""
+  }).catch(rethrowAsUsage);
 }
 async function loadBaseline(baseline, io) {
   if (baseline === void 0) return void 0;
-  const path = resolve8(io.cwd, baseline);
-  const exists = await stat9(path).then(
-    () => true,
-    () => false
+  const findings = await loadBaselineFindings(baseline, io.cwd).catch(
+    rethrowAsUsage
   );
-  if (!exists) {
-    io.stderr(
-      `imagegate: warning: baseline '${baseline}' does not exist; every open finding counts as new
+  if (findings !== "missing") return findings;
+  io.stderr(
+    `imagegate: warning: baseline '${baseline}' does not exist; every open finding counts as new
 `
-    );
-    return void 0;
-  }
-  const text = await readText(path, baseline);
-  return readResults(text, baseline, { root: io.cwd }).flatMap(
-    (run) => run.findings
   );
+  return void 0;
+}
+function rethrowAsUsage(error) {
+  if (!(error instanceof ReportInputError)) throw error;
+  const message = error.code === "no-match" ? `--results '${error.subject}': matches no file` : error.message;
+  throw new CliError(message, { cause: error });
 }
 function render2(report2, format) {
   switch (format) {
@@ -74751,8 +74805,8 @@ function readNdbPackages(bytes) {
   const view = viewOf2(bytes);
   const version = view.getUint32(4, true);
   if (version !== DB_VERSION) {
-    const unreadable = `ndb version ${version} is not supported`;
-    return { blobs: [], problems: [], unreadable };
+    const unreadable2 = `ndb version ${version} is not supported`;
+    return { blobs: [], problems: [], unreadable: unreadable2 };
   }
   const problems = [];
   const blobs = [];
@@ -74895,8 +74949,8 @@ function isSqlite(bytes) {
 }
 function readSqlitePackages(bytes) {
   if (engine instanceof Error) {
-    const unreadable = `the SQLite engine did not load: ${engine.message}`;
-    return { blobs: [], problems: [], unreadable };
+    const unreadable2 = `the SQLite engine did not load: ${engine.message}`;
+    return { blobs: [], problems: [], unreadable: unreadable2 };
   }
   try {
     return packageRows(engine, bytes);
@@ -74953,8 +75007,8 @@ function readRpmdb(bytes) {
     case "bdb":
       return { format, ...readBerkeleyPackages(bytes) };
     case void 0: {
-      const unreadable = "not an rpm database in a known format";
-      return { format, blobs: [], problems: [], unreadable };
+      const unreadable2 = "not an rpm database in a known format";
+      return { format, blobs: [], problems: [], unreadable: unreadable2 };
     }
   }
 }
