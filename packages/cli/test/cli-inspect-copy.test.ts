@@ -10,12 +10,8 @@ import {
   writeOciLayout,
 } from '@imagegate/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../src/index';
-
-interface Captured extends CliIo {
-  out: string[];
-  err: string[];
-}
+import { runCli } from '../src/index';
+import { captureIo as captureIoAt, type CapturedIo } from './capture';
 
 let workspace: string;
 
@@ -27,17 +23,11 @@ afterEach(() => {
   rmSync(workspace, { recursive: true, force: true });
 });
 
-function captureIo(): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    cwd: workspace,
-    env: { HOME: workspace, IMAGEGATE_CACHE_DIR: join(workspace, '.cache') },
-    out,
-    err,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-  };
+function captureIo(): CapturedIo {
+  return captureIoAt(workspace, {
+    HOME: workspace,
+    IMAGEGATE_CACHE_DIR: join(workspace, '.cache'),
+  });
 }
 
 async function imagegate(...args: string[]) {

@@ -9,25 +9,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../src/index';
-
-interface Captured extends CliIo {
-  out: string[];
-  err: string[];
-}
-
-function captureIo(cwd: string): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    cwd,
-    env: {},
-    out,
-    err,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-  };
-}
+import { runCli } from '../src/index';
+import { captureIo } from './capture';
 
 let workspace: string;
 

@@ -20,25 +20,8 @@ import {
   type SarifLog,
 } from '@imagegate/github';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../src/index';
-
-interface Captured extends CliIo {
-  out: string[];
-  err: string[];
-}
-
-function captureIo(cwd: string): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    cwd,
-    env: {},
-    out,
-    err,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-  };
-}
+import { runCli } from '../src/index';
+import { captureIo, type CapturedIo } from './capture';
 
 let workspace: string;
 
@@ -71,7 +54,7 @@ function lint(line: number, severity: Severity, tool = 'imagegate-lint') {
   return finding;
 }
 
-async function report(args: string[]): Promise<[number, Captured]> {
+async function report(args: string[]): Promise<[number, CapturedIo]> {
   const io = captureIo(workspace);
   const status = await runCli(['report', ...args], io);
   return [status, io];
