@@ -1,15 +1,6 @@
-import { execFile } from 'node:child_process';
-import {
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readFile,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { ALL_RULES } from '@imagegate/dockerfile';
 import type { SarifLog } from '@imagegate/github';
 import {
@@ -20,29 +11,16 @@ import {
   type ActionRun,
   type WorkflowCommand,
 } from '@imagegate/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
+import { afterAll, describe, expect, it } from 'vitest';
 
 /** A fresh build of the bundles, laid out as the repository lays them. */
-let buildRoot = '';
+// The committed bundles, run as the Actions runner runs them;
+// dist-fresh.test.ts keeps them equal to a fresh build.
+const buildRoot = repoRoot;
 const workspaces: string[] = [];
 
-beforeAll(async () => {
-  buildRoot = await mkdtemp(join(tmpdir(), 'imagegate-lint-action-'));
-  await run(process.execPath, [
-    join(repoRoot, 'scripts/build.mjs'),
-    join(buildRoot, 'dist'),
-  ]);
-  await mkdir(join(buildRoot, 'actions/lint'), { recursive: true });
-  await copyFile(
-    join(repoRoot, 'actions/lint/action.yml'),
-    join(buildRoot, 'actions/lint/action.yml'),
-  );
-}, 120_000);
-
 afterAll(async () => {
-  for (const dir of [buildRoot, ...workspaces]) {
+  for (const dir of workspaces) {
     await rm(dir, { recursive: true, force: true });
   }
 });

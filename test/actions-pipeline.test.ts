@@ -1,30 +1,20 @@
-import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   repoRoot,
   runActionBundle,
   type ActionRun,
 } from '@imagegate/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
-let buildRoot = '';
+// The committed bundles, run as the Actions runner runs them;
+// dist-fresh.test.ts keeps them equal to a fresh build.
+const buildRoot = repoRoot;
 const workspaces: string[] = [];
 
-beforeAll(async () => {
-  buildRoot = await mkdtemp(join(tmpdir(), 'imagegate-pipeline-'));
-  await run(process.execPath, [
-    join(repoRoot, 'scripts/build.mjs'),
-    join(buildRoot, 'dist'),
-  ]);
-  await copyFile(join(repoRoot, 'action.yml'), join(buildRoot, 'action.yml'));
-}, 120_000);
-
 afterAll(async () => {
-  for (const dir of [buildRoot, ...workspaces]) {
+  for (const dir of workspaces) {
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -1,18 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readFile,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   findingsToJson,
   type Finding,
@@ -36,9 +27,7 @@ import {
   type GitHubApiOptions,
   type WorkflowCommand,
 } from '@imagegate/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const REPOSITORY = 'acme/app';
 const PULL = 7;
@@ -58,22 +47,11 @@ const DOCKERFILE_PATCH = [
   ' CMD ["app"]',
 ].join('\n');
 
-let buildRoot = '';
+// The committed bundles, run as the Actions runner runs them;
+// dist-fresh.test.ts keeps them equal to a fresh build.
+const buildRoot = repoRoot;
 const scratch: string[] = [];
 let api: GitHubApi | undefined;
-
-beforeAll(async () => {
-  buildRoot = await mkdtemp(join(tmpdir(), 'imagegate-report-action-'));
-  await run(process.execPath, [
-    join(repoRoot, 'scripts/build.mjs'),
-    join(buildRoot, 'dist'),
-  ]);
-  await mkdir(join(buildRoot, 'actions/report'), { recursive: true });
-  await copyFile(
-    join(repoRoot, 'actions/report/action.yml'),
-    join(buildRoot, 'actions/report/action.yml'),
-  );
-}, 120_000);
 
 afterEach(async () => {
   api?.assertAllValid();
@@ -83,7 +61,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const dir of [buildRoot, ...scratch]) {
+  for (const dir of scratch) {
     await rm(dir, { recursive: true, force: true });
   }
 });
