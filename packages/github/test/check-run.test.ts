@@ -1,28 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Severity } from '@imagegate/findings';
-import {
-  RecordingLogger,
-  startGitHubApi,
-  type GitHubApi,
-} from '@imagegate/test-support';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   checkAnnotations,
-  createGitHubClient,
   GitHubError,
   publishCheckRun,
   type CheckRunRequest,
-  type GitHubClient,
 } from '../src/index';
+import { CANARY_TOKEN, useGitHubApi } from './api-context';
 import { finding, findingAt } from './fixtures';
 
-const CANARY = `ghs_CANARY${randomBytes(16).toString('hex')}`;
 const SEVERITIES: Severity[] = ['low', 'critical', 'medium', 'high'];
 
-let api: GitHubApi;
-let logger: RecordingLogger;
-let client: GitHubClient;
+const github = useGitHubApi();
 
 function request(overrides: Partial<CheckRunRequest> = {}): CheckRunRequest {
   return {
@@ -34,7 +24,7 @@ function request(overrides: Partial<CheckRunRequest> = {}): CheckRunRequest {
     summary: '**3** findings',
     conclusion: 'failure',
     findings: [],
-    logger,
+    logger: github.logger,
     ...overrides,
   };
 }
@@ -45,7 +35,7 @@ interface SentAnnotation {
 }
 
 function updates(): { annotations: SentAnnotation[]; conclusion?: string }[] {
-  return api.calls
+  return github.api.calls
     .filter((c) => c.operationId === 'checks/update')
     .map((c) => {
       const body = c.body as {
@@ -61,35 +51,16 @@ function updates(): { annotations: SentAnnotation[]; conclusion?: string }[] {
     });
 }
 
-beforeEach(async () => {
-  api = await startGitHubApi({ token: CANARY });
-  logger = new RecordingLogger();
-  client = createGitHubClient({
-    token: CANARY,
-    apiUrl: api.url,
-    logger,
-    secondMs: 1,
-    mutationIntervalMs: 0,
-  });
-});
-
-afterEach(async () => {
-  api.assertAllValid();
-  expect(JSON.stringify(api.calls)).not.toContain(CANARY);
-  expect(logger.text()).not.toContain(CANARY);
-  await api.close();
-});
-
 describe('publishCheckRun', () => {
   it('sends 173 annotations in 4 updates of at most 50, most severe first', async () => {
     const findings = Array.from({ length: 173 }, (_, i) =>
       findingAt(i + 1, SEVERITIES[i % 4] ?? 'low'),
     );
 
-    const result = await publishCheckRun(client, request({ findings }));
+    const result = await publishCheckRun(github.client, request({ findings }));
 
     const sent = updates();
-    expect(api.calls.map((c) => c.operationId)).toEqual([
+    expect(github.api.calls.map((c) => c.operationId)).toEqual([
       'checks/create',
       'checks/update',
       'checks/update',
@@ -111,23 +82,23 @@ describe('publishCheckRun', () => {
     expect(levels.slice(0, 86).every((l) => l === 'failure')).toBe(true);
     expect(result).toEqual({
       useWorkflowCommands: false,
-      checkRunId: api.checkRuns[0]?.id,
+      checkRunId: github.api.checkRuns[0]?.id,
       htmlUrl: expect.stringContaining('/octo/app/runs/') as string,
       annotated: 173,
       omitted: 0,
       updates: 4,
     });
-    expect(api.checkRuns[0]).toMatchObject({
+    expect(github.api.checkRuns[0]).toMatchObject({
       status: 'completed',
       conclusion: 'failure',
     });
-    expect(api.checkRuns[0]?.annotations).toHaveLength(173);
-    expect(api.maxMutationsInFlight()).toBe(1);
+    expect(github.api.checkRuns[0]?.annotations).toHaveLength(173);
+    expect(github.api.maxMutationsInFlight()).toBe(1);
   });
 
   it('completes a run without findings in one update', async () => {
     const result = await publishCheckRun(
-      client,
+      github.client,
       request({ conclusion: 'success' }),
     );
 
@@ -136,10 +107,10 @@ describe('publishCheckRun', () => {
   });
 
   it('falls back to workflow commands when the token cannot create check runs', async () => {
-    api.fault('checks/create', { kind: 'not-accessible' });
+    github.api.fault('checks/create', { kind: 'not-accessible' });
     const findings = [findingAt(1, 'high'), findingAt(2, 'low')];
 
-    const result = await publishCheckRun(client, request({ findings }));
+    const result = await publishCheckRun(github.client, request({ findings }));
 
     expect(result).toEqual({
       useWorkflowCommands: true,
@@ -149,22 +120,24 @@ describe('publishCheckRun', () => {
       omitted: 2,
       updates: 0,
     });
-    expect(api.calls).toHaveLength(1);
-    expect(logger.text()).toContain(
+    expect(github.api.calls).toHaveLength(1);
+    expect(github.logger.text()).toContain(
       "warning: creating check run 'imagegate / lint': the token lacks 'checks: write'",
     );
   });
 
   it('throws other failures to create the run', async () => {
-    api.fault('checks/create', { kind: 'not-found' });
+    github.api.fault('checks/create', { kind: 'not-found' });
 
-    await expect(publishCheckRun(client, request())).rejects.toMatchObject({
+    await expect(
+      publishCheckRun(github.client, request()),
+    ).rejects.toMatchObject({
       code: 'not-found',
     });
   });
 
   it('completes the run with a note when an update fails, then throws', async () => {
-    api.fault('checks/update', {
+    github.api.fault('checks/update', {
       kind: 'response',
       status: 422,
       body: { message: 'Validation Failed', documentation_url: 'x' },
@@ -172,30 +145,33 @@ describe('publishCheckRun', () => {
     const findings = [findingAt(1, 'high')];
 
     const error: unknown = await publishCheckRun(
-      client,
+      github.client,
       request({ findings }),
     ).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(GitHubError);
-    expect(inspect(error, { depth: 10 })).not.toContain(CANARY);
+    expect(inspect(error, { depth: 10 })).not.toContain(CANARY_TOKEN);
     expect((error as GitHubError).message).toMatch(
       /^annotating check run 'imagegate \/ lint' \(update 1 of 1\): GitHub rejected the request \(422\)/,
     );
-    expect(api.checkRuns[0]).toMatchObject({
+    expect(github.api.checkRuns[0]).toMatchObject({
       status: 'completed',
       conclusion: 'failure',
     });
-    expect(api.checkRuns[0]?.output.summary).toContain(
+    expect(github.api.checkRuns[0]?.output.summary).toContain(
       'Some annotations could not be sent',
     );
   });
 
   it('retries a 5xx on an update', async () => {
-    api.fault('checks/update', { kind: 'server-error', status: 502 });
+    github.api.fault('checks/update', { kind: 'server-error', status: 502 });
 
-    await publishCheckRun(client, request({ findings: [findingAt(1, 'low')] }));
+    await publishCheckRun(
+      github.client,
+      request({ findings: [findingAt(1, 'low')] }),
+    );
 
-    expect(api.checkRuns[0]?.annotations).toHaveLength(1);
+    expect(github.api.checkRuns[0]?.annotations).toHaveLength(1);
   });
 });
 

@@ -1,30 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Severity } from '@imagegate/findings';
-import {
-  RecordingLogger,
-  startGitHubApi,
-  type GitHubApi,
-} from '@imagegate/test-support';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildSarif,
-  createGitHubClient,
-  GitHubError,
   resolveCommitAndRef,
   uploadSarif,
-  type GitHubClient,
   type SarifLog,
   type UploadSarifRequest,
 } from '../src/index';
+import { CANARY_TOKEN, gitHubFailure, useGitHubApi } from './api-context';
 import { finding, findingAt, rule } from './fixtures';
 
-const CANARY = `ghs_CANARY${randomBytes(16).toString('hex')}`;
 const SHA = 'c0ffee'.padEnd(40, '0');
 
-let api: GitHubApi;
-let logger: RecordingLogger;
-let client: GitHubClient;
+const github = useGitHubApi(['octo/app']);
 
 function sarifOf(severities: readonly Severity[]): SarifLog {
   return buildSarif([
@@ -48,61 +38,34 @@ function request(
     sarif: sarifOf(['high', 'low']),
     pollTimeoutMs: 2000,
     pollIntervalMs: 5,
-    logger,
+    logger: github.logger,
     ...overrides,
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<GitHubError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GitHubError) return error;
-    throw error;
-  }
-  throw new Error('expected the upload to fail');
-}
-
-beforeEach(async () => {
-  api = await startGitHubApi({ token: CANARY, repositories: ['octo/app'] });
-  logger = new RecordingLogger();
-  client = createGitHubClient({
-    token: CANARY,
-    apiUrl: api.url,
-    logger,
-    secondMs: 1,
-    mutationIntervalMs: 0,
-  });
-});
-
-afterEach(async () => {
-  api.assertAllValid();
-  expect(JSON.stringify(api.calls)).not.toContain(CANARY);
-  expect(logger.text()).not.toContain(CANARY);
-  await api.close();
-});
-
 describe('uploadSarif', () => {
   it('uploads the log gzipped and base64-encoded, and waits until complete', async () => {
     const sarif = sarifOf(['critical', 'medium']);
-    api.setSarifProcessing({ pendingPolls: 2 });
+    github.api.setSarifProcessing({ pendingPolls: 2 });
 
-    const result = await uploadSarif(client, request({ sarif }));
+    const result = await uploadSarif(github.client, request({ sarif }));
 
     expect(result).toEqual({
-      sarifId: api.sarifUploads[0]?.id,
+      sarifId: github.api.sarifUploads[0]?.id,
       status: 'complete',
       errors: [],
       droppedResults: 0,
-      gzipBytes: api.sarifUploads[0]?.gzipBytes,
+      gzipBytes: github.api.sarifUploads[0]?.gzipBytes,
     });
-    expect(api.sarifUploads[0]).toMatchObject({
+    expect(github.api.sarifUploads[0]).toMatchObject({
       sarif,
       commitSha: SHA,
       ref: 'refs/heads/main',
       toolName: 'imagegate-lint',
     });
-    expect(api.calls.map((c) => `${c.operationId ?? ''} ${c.status}`)).toEqual([
+    expect(
+      github.api.calls.map((c) => `${c.operationId ?? ''} ${c.status}`),
+    ).toEqual([
       'code-scanning/upload-sarif 202',
       'code-scanning/get-sarif 200',
       'code-scanning/get-sarif 200',
@@ -114,7 +77,7 @@ describe('uploadSarif', () => {
     const sarif = sarifOf(['high']);
 
     await uploadSarif(
-      client,
+      github.client,
       request({
         sarif: JSON.stringify(sarif),
         checkoutUri: 'file:///github/workspace/',
@@ -122,28 +85,28 @@ describe('uploadSarif', () => {
       }),
     );
 
-    expect(api.sarifUploads[0]?.sarif).toEqual(sarif);
-    expect(api.calls[0]?.body).toMatchObject({
+    expect(github.api.sarifUploads[0]?.sarif).toEqual(sarif);
+    expect(github.api.calls[0]?.body).toMatchObject({
       checkout_uri: 'file:///github/workspace/',
       tool_name: 'imagegate',
     });
   });
 
   it('treats a 404 while polling as not processed yet', async () => {
-    api.fault('code-scanning/get-sarif', { kind: 'not-found' });
+    github.api.fault('code-scanning/get-sarif', { kind: 'not-found' });
 
-    const result = await uploadSarif(client, request());
+    const result = await uploadSarif(github.client, request());
 
     expect(result.status).toBe('complete');
   });
 
   it("fails with GitHub's errors when processing failed, and logs each", async () => {
-    api.setSarifProcessing({
+    github.api.setSarifProcessing({
       pendingPolls: 1,
       errors: ['locationFromSarifResult: expected artifact location', 'second'],
     });
 
-    const error = await failure(uploadSarif(client, request()));
+    const error = await gitHubFailure(uploadSarif(github.client, request()));
 
     expect(error.code).toBe('processing-failed');
     expect(error.message).toMatch(
@@ -153,7 +116,7 @@ describe('uploadSarif', () => {
       'locationFromSarifResult: expected artifact location',
       'second',
     ]);
-    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([
+    expect(github.logger.lines.filter((l) => l.level === 'error')).toEqual([
       {
         level: 'error',
         message:
@@ -164,30 +127,31 @@ describe('uploadSarif', () => {
   });
 
   it('returns pending with a warning when processing outlasts the timeout', async () => {
-    api.setSarifProcessing({ pendingPolls: Infinity });
+    github.api.setSarifProcessing({ pendingPolls: Infinity });
 
     const result = await uploadSarif(
-      client,
+      github.client,
       request({ pollTimeoutMs: 60, pollIntervalMs: 10 }),
     );
 
     expect(result.status).toBe('pending');
-    expect(logger.text()).toMatch(
+    expect(github.logger.text()).toMatch(
       /warning: code scanning: SARIF upload .* was still being processed after 0 s/,
     );
     expect(
-      api.calls.filter((c) => c.operationId === 'code-scanning/get-sarif')
-        .length,
+      github.api.calls.filter(
+        (c) => c.operationId === 'code-scanning/get-sarif',
+      ).length,
     ).toBeGreaterThanOrEqual(2);
   });
 
   it('ends the wait with a warning when the status cannot be read', async () => {
-    api.fault('code-scanning/get-sarif', { kind: 'not-accessible' });
+    github.api.fault('code-scanning/get-sarif', { kind: 'not-accessible' });
 
-    const result = await uploadSarif(client, request());
+    const result = await uploadSarif(github.client, request());
 
     expect(result.status).toBe('pending');
-    expect(logger.text()).toMatch(
+    expect(github.logger.text()).toMatch(
       /warning: checking SARIF upload \S+: the token lacks 'security-events: read'.*the upload went through, but its processing result is unknown/,
     );
   });
@@ -197,62 +161,64 @@ describe('uploadSarif', () => {
     ['not-enabled', /Code scanning is not enabled/],
   ] as const)(
     'explains that code scanning is off (%s)',
-    async (wording, github) => {
-      api.fault('code-scanning/upload-sarif', {
+    async (wording, githubWording) => {
+      github.api.fault('code-scanning/upload-sarif', {
         kind: 'code-scanning-disabled',
         wording,
       });
 
-      const error = await failure(uploadSarif(client, request()));
+      const error = await gitHubFailure(uploadSarif(github.client, request()));
 
       expect(error.code).toBe('code-scanning-disabled');
       expect(error.message).toMatch(
         /^uploading SARIF to code scanning of octo\/app: code scanning is not enabled for this repository/,
       );
-      expect(error.message).toMatch(github);
+      expect(error.message).toMatch(githubWording);
     },
   );
 
   it('explains a token without security-events: write (a fork pull request)', async () => {
-    api.fault('code-scanning/upload-sarif', { kind: 'not-accessible' });
+    github.api.fault('code-scanning/upload-sarif', { kind: 'not-accessible' });
 
-    const error = await failure(uploadSarif(client, request()));
+    const error = await gitHubFailure(uploadSarif(github.client, request()));
 
     expect(error.code).toBe('forbidden');
     expect(error.message).toContain("the token lacks 'security-events: write'");
     expect(error.message).toContain('fork');
-    expect(inspect(error, { depth: 10 })).not.toContain(CANARY);
+    expect(inspect(error, { depth: 10 })).not.toContain(CANARY_TOKEN);
   });
 
   it('names the repository when it does not exist', async () => {
-    const error = await failure(uploadSarif(client, request({ repo: 'gone' })));
+    const error = await gitHubFailure(
+      uploadSarif(github.client, request({ repo: 'gone' })),
+    );
 
     expect(error.code).toBe('not-found');
     expect(error.message).toContain('repository octo/gone was not found');
   });
 
   it('retries a 5xx on the upload', async () => {
-    api.fault('code-scanning/upload-sarif', {
+    github.api.fault('code-scanning/upload-sarif', {
       kind: 'server-error',
       status: 500,
     });
 
-    const result = await uploadSarif(client, request());
+    const result = await uploadSarif(github.client, request());
 
     expect(result.status).toBe('complete');
-    expect(api.sarifUploads).toHaveLength(1);
+    expect(github.api.sarifUploads).toHaveLength(1);
   });
 
   it('waits out a secondary rate limit on the upload', async () => {
-    api.fault('code-scanning/upload-sarif', {
+    github.api.fault('code-scanning/upload-sarif', {
       kind: 'secondary-rate-limit',
       retryAfter: 30,
     });
 
-    const result = await uploadSarif(client, request());
+    const result = await uploadSarif(github.client, request());
 
     expect(result.status).toBe('complete');
-    expect(logger.text()).toContain('waiting 30 s as GitHub asks');
+    expect(github.logger.text()).toContain('waiting 30 s as GitHub asks');
   });
 
   it.each([
@@ -263,11 +229,13 @@ describe('uploadSarif', () => {
       /not a SARIF 2.1.0 log/,
     ],
   ])('refuses a log that is %s', async (_, sarif, message) => {
-    const error = await failure(uploadSarif(client, request({ sarif })));
+    const error = await gitHubFailure(
+      uploadSarif(github.client, request({ sarif })),
+    );
 
     expect(error.code).toBe('bad-input');
     expect(error.message).toMatch(message);
-    expect(api.calls).toEqual([]);
+    expect(github.api.calls).toEqual([]);
   });
 
   it('refuses more than 20 runs and says to split them', async () => {
@@ -277,11 +245,13 @@ describe('uploadSarif', () => {
       runs: Array.from({ length: 21 }, () => one.runs[0]),
     };
 
-    const error = await failure(uploadSarif(client, request({ sarif })));
+    const error = await gitHubFailure(
+      uploadSarif(github.client, request({ sarif })),
+    );
 
     expect(error.code).toBe('too-large');
     expect(error.message).toMatch(/21 runs.*split it by category/);
-    expect(api.calls).toEqual([]);
+    expect(github.api.calls).toEqual([]);
   });
 });
 
@@ -319,11 +289,11 @@ describe('uploadSarif over GitHub limits', () => {
     const sarif = noisySarif(200, (i) => severities[i % 4] ?? 'low');
 
     const result = await uploadSarif(
-      client,
+      github.client,
       request({ sarif, maxGzipBytes: 40_000 }),
     );
 
-    const uploaded = api.sarifUploads[0]?.sarif as SarifLog;
+    const uploaded = github.api.sarifUploads[0]?.sarif as SarifLog;
     const kept = uploaded.runs[0]?.results ?? [];
     const keptSeverities = kept.map((r) => r.properties.severity);
     expect(result.gzipBytes).toBeLessThanOrEqual(40_000);
@@ -331,7 +301,7 @@ describe('uploadSarif over GitHub limits', () => {
     expect(keptSeverities).toContain('critical');
     expect(keptSeverities.filter((s) => s === 'critical')).toHaveLength(50);
     expect(keptSeverities).not.toContain('low');
-    expect(logger.text()).toMatch(
+    expect(github.logger.text()).toMatch(
       /over GitHub's 0\.0 MB gzipped limit; dropped the \d+ least severe of 200 results/,
     );
   });
@@ -360,20 +330,24 @@ describe('uploadSarif over GitHub limits', () => {
   it('fits 30,000 results and 15 MB gzipped within 25,000 results and 10 MB, never meeting a 413', async () => {
     const sarif = hugeLog();
 
-    const result = await uploadSarif(client, request({ sarif }));
+    const result = await uploadSarif(github.client, request({ sarif }));
 
-    const uploaded = api.sarifUploads[0]?.sarif as {
+    const uploaded = github.api.sarifUploads[0]?.sarif as {
       runs: { results: { level: string }[] }[];
     };
     const kept = uploaded.runs[0]?.results ?? [];
-    expect(api.calls[0]?.status).toBe(202);
+    expect(github.api.calls[0]?.status).toBe(202);
     expect(result.gzipBytes).toBeLessThanOrEqual(10_000_000);
     expect(result.gzipBytes).toBeGreaterThan(9_000_000);
     expect(kept.length).toBeLessThanOrEqual(25_000);
     expect(kept.filter((r) => r.level === 'error')).toHaveLength(3000);
     expect(result.droppedResults).toBe(30_000 - kept.length);
-    expect(logger.text()).toContain("over GitHub's 25000 results per run");
-    expect(logger.text()).toContain("over GitHub's 10.0 MB gzipped limit");
+    expect(github.logger.text()).toContain(
+      "over GitHub's 25000 results per run",
+    );
+    expect(github.logger.text()).toContain(
+      "over GitHub's 10.0 MB gzipped limit",
+    );
   }, 60_000);
 });
 
