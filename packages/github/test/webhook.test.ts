@@ -5,13 +5,13 @@ import { inspect } from 'node:util';
 import { RecordingLogger } from '@imagegate/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  GitHubError,
   plainText,
   sendWebhook,
   verifyWebhookSignature,
   webhookPayload,
   type WebhookRequest,
 } from '../src/index';
+import { gitHubFailure } from './api-context';
 import { finding, findingAt } from './fixtures';
 
 const SECRET = `whsec-CANARY-${randomBytes(12).toString('hex')}`;
@@ -79,16 +79,6 @@ function request(overrides: Partial<WebhookRequest> = {}): WebhookRequest {
     logger,
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<GitHubError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GitHubError) return error;
-    throw error;
-  }
-  throw new Error('expected the delivery to fail');
 }
 
 function expectNoSecrets(...sinks: unknown[]): void {
@@ -176,7 +166,7 @@ describe('sendWebhook', () => {
   it('gives up after retries + 1 attempts', async () => {
     receiver.answers = [502, 502, 502];
 
-    const error = await failure(sendWebhook(request({ retries: 2 })));
+    const error = await gitHubFailure(sendWebhook(request({ retries: 2 })));
 
     expect(receiver.deliveries).toHaveLength(3);
     expect(error).toMatchObject({ code: 'webhook', status: 502 });
@@ -189,7 +179,7 @@ describe('sendWebhook', () => {
   it.each([400, 401, 404, 422])('does not retry a %i', async (status) => {
     receiver.answers = [status];
 
-    const error = await failure(sendWebhook(request()));
+    const error = await gitHubFailure(sendWebhook(request()));
 
     expect(receiver.deliveries).toHaveLength(1);
     expect(error.message).toContain(`refused the report (${status})`);
@@ -199,7 +189,7 @@ describe('sendWebhook', () => {
   it('does not follow a redirect', async () => {
     receiver.answers = [302];
 
-    const error = await failure(sendWebhook(request()));
+    const error = await gitHubFailure(sendWebhook(request()));
 
     expect(receiver.deliveries).toHaveLength(1);
     expect(error.message).toContain('answered a redirect (302)');
@@ -208,7 +198,7 @@ describe('sendWebhook', () => {
   it('times out each attempt and retries', async () => {
     receiver.delayMs = 300;
 
-    const error = await failure(
+    const error = await gitHubFailure(
       sendWebhook(request({ timeoutMs: 40, retries: 1 })),
     );
 
@@ -223,7 +213,9 @@ describe('sendWebhook', () => {
     const url = receiver.url;
     await receiver.stop();
 
-    const error = await failure(sendWebhook(request({ url, retries: 1 })));
+    const error = await gitHubFailure(
+      sendWebhook(request({ url, retries: 1 })),
+    );
 
     expect(error.message).toMatch(
       /failed after 2 attempts \(last: ECONNREFUSED\)$/,
@@ -245,7 +237,7 @@ describe('sendWebhook', () => {
     ],
     ['a URL that is not one', `::${PATH_TOKEN}`, /not a valid URL/],
   ])('refuses %s without echoing it', async (_, url, message) => {
-    const error = await failure(sendWebhook(request({ url })));
+    const error = await gitHubFailure(sendWebhook(request({ url })));
 
     expect(error.code).toBe('bad-input');
     expect(error.message).toMatch(message);
@@ -253,7 +245,7 @@ describe('sendWebhook', () => {
   });
 
   it('refuses a payload that contains the secret', async () => {
-    const error = await failure(
+    const error = await gitHubFailure(
       sendWebhook(request({ payload: { leaked: SECRET } })),
     );
 
